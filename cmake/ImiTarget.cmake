@@ -1,0 +1,27 @@
+# imi_library(NAME SOURCES... [DEPS ...]): one static library per component,
+# with the project's warning flags set per target (never globally).
+function(imi_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+function(imi_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/include)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  imi_set_warnings(${name})
+endfunction()
+
+# imi_test(NAME SOURCES... DEPS ...): a GoogleTest executable registered with CTest.
+function(imi_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    IMI_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+    IMI_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared"
+    IMI_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  imi_set_warnings(${name})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()

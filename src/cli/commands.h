@@ -1,0 +1,17 @@
+#ifndef IMI_CLI_COMMANDS_H_
+#define IMI_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace imi::cli {
+
+// Each subcommand lives in its own file (cmd_<name>.cc) and registers itself
+// on the root app through one of these functions. The registered callback
+// stores the process exit code in *exit_code (0 on success; otherwise the
+// code from ExitCodeFor after printing one line "imi <cmd>: <reason>" to
+// stderr).
+void AddVersionCommand(CLI::App& app, int* exit_code);
+
+}  // namespace imi::cli
+
+#endif  // IMI_CLI_COMMANDS_H_

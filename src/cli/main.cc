@@ -1,0 +1,32 @@
+// imi: one binary, one subcommand per pipeline step. Each subcommand is
+// registered from its own cmd_<name>.cc file (see commands.h).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/version_info.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "imi (意味): Japanese-first text embedding, storage and search.\n"
+      "Normalise, tokenise, embed, store and search text from one binary.",
+      "imi"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("-V,--version", [] { return imi::cli::VersionText(); });
+  app.footer("Run 'imi <command> --help' for a command's options.");
+
+  int exit_code = 0;
+  imi::cli::AddVersionCommand(app, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (app.get_subcommands().empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  return exit_code;
+}

@@ -1,0 +1,11 @@
+#include "cli/version_info.h"
+
+namespace imi::cli {
+
+std::string VersionText() {
+  std::string out = "imi " IMI_VERSION "\n";
+  out += "commit " IMI_GIT_COMMIT "\n";
+  return out;
+}
+
+}  // namespace imi::cli
