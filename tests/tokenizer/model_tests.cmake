@@ -1,0 +1,1 @@
+# imi_test(...) entries for the model and decoder suites.

@@ -1,0 +1,1 @@
+# imi_test(...) entries for the pipeline, loader and parity suites.
