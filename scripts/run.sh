@@ -22,7 +22,8 @@ die() {
   exit 1
 }
 
-has_subcommand() { "${IMI}" "$1" --help >/dev/null 2>&1; }
+# True when `imi --help` lists subcommand $1.
+has_subcommand() { "${IMI}" --help 2>/dev/null | grep -E "^[[:space:]]+$1([[:space:]]|\$)" >/dev/null; }
 
 step_version() {
   "${IMI}" --version
