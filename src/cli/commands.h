@@ -11,6 +11,7 @@ namespace imi::cli {
 // code from ExitCodeFor after printing one line "imi <cmd>: <reason>" to
 // stderr).
 void AddVersionCommand(CLI::App& app, int* exit_code);
+void AddNormalizeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   imi::cli::AddVersionCommand(app, &exit_code);
+  imi::cli::AddNormalizeCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);
