@@ -37,6 +37,9 @@ readonly DOWNLOAD_DIR="${DEPS_DIR}/downloads"
 readonly APT_DIR="${DEPS_DIR}/apt-trixie"
 
 export DEBIAN_FRONTEND=noninteractive
+# npm's cache stays inside the project (works without HOME, shared by npm pack
+# and npm ci so each tarball is fetched once).
+export npm_config_cache="${DEPS_DIR}/npm-cache"
 
 say() { printf 'setup: %s\n' "$*"; }
 die() {
