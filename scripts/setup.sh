@@ -164,7 +164,7 @@ fetch_ort_tarball() {
   fi
   say "ort-lib: downloading onnxruntime-node@${ORT_VERSION} from npm"
   rm -f "${file}"
-  (cd "${DOWNLOAD_DIR}" && run_logged ort-lib npm pack --silent "onnxruntime-node@${ORT_VERSION}")
+  (cd "${DOWNLOAD_DIR}" && run_logged ort-lib npm pack --loglevel=warn "onnxruntime-node@${ORT_VERSION}")
   [[ -f "${file}" ]] || die "ort-lib: npm pack did not produce ${ORT_NPM_TARBALL}"
   verify_sha256 ort-lib "${file}" "${ORT_NPM_SHA256}"
 }
@@ -271,6 +271,7 @@ main() {
   [[ "$(id -u)" == 0 ]] || die "start: run as root (e.g. sudo bash scripts/setup.sh): it installs Debian packages"
   command -v apt-get >/dev/null 2>&1 || die "start: apt-get not found; imi's setup targets Debian 12"
   mkdir -p "${DEPS_DIR}" "${LOG_DIR}" "${DOWNLOAD_DIR}"
+  rm -f "${LOG_DIR}"/*.log
   step_apt
   step_onnxruntime
   step_node
