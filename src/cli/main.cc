@@ -1,6 +1,7 @@
 // imi: one binary, one subcommand per pipeline step. Each subcommand is
 // registered from its own cmd_<name>.cc file (see commands.h).
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -13,7 +14,12 @@ int main(int argc, char** argv) {
       "Normalise, tokenise, embed, store and search text from one binary.",
       "imi"};
   app.require_subcommand(0, 1);
-  app.set_version_flag("-V,--version", [] { return imi::cli::VersionText(); });
+  app.set_version_flag("-V,--version", [] {
+    // CLI11 adds its own final newline.
+    std::string text = imi::cli::VersionText();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  });
   app.footer("Run 'imi <command> --help' for a command's options.");
 
   int exit_code = 0;
