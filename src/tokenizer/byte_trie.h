@@ -1,0 +1,86 @@
+#ifndef IMI_TOKENIZER_BYTE_TRIE_H_
+#define IMI_TOKENIZER_BYTE_TRIE_H_
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace imi::tokenizer {
+
+// A read-only byte trie mapping keys to non-negative values, built once.
+// Root edges use a dense table; other nodes keep their edges sorted.
+// Immutable after Build; thread-safe for look-ups.
+class ByteTrie {
+ public:
+  // Adds `key` with `value` (a later Insert of the same key overwrites).
+  // Only valid before Build().
+  void Insert(std::string_view key, int32_t value);
+
+  // Freezes the trie into its compact look-up form.
+  void Build();
+
+  // Calls fn(length, value) for every key that is a prefix of `text`, in
+  // increasing length, as the reference's common_prefix_search does.
+  template <typename Fn>
+  void ForEachPrefix(std::string_view text, Fn&& fn) const {
+    if (text.empty()) return;
+    int32_t node = root_next_[static_cast<unsigned char>(text[0])];
+    size_t i = 1;
+    while (node >= 0) {
+      const Node& n = nodes_[node];
+      if (n.value >= 0) fn(i, n.value);
+      if (i == text.size()) return;
+      node = Child(n, static_cast<unsigned char>(text[i]));
+      ++i;
+    }
+  }
+
+ private:
+  struct Node {
+    int32_t value = -1;
+    uint32_t edges_begin = 0;
+    uint32_t edges_count = 0;
+  };
+  struct Edge {
+    uint8_t byte;
+    int32_t child;
+  };
+
+  int32_t Child(const Node& n, uint8_t byte) const {
+    const Edge* e = edges_.data() + n.edges_begin;
+    const Edge* end = e + n.edges_count;
+    if (n.edges_count <= 8) {
+      for (; e != end; ++e) {
+        if (e->byte == byte) return e->child;
+      }
+      return -1;
+    }
+    while (e < end) {  // binary search over sorted edges
+      const Edge* mid = e + (end - e) / 2;
+      if (mid->byte < byte) {
+        e = mid + 1;
+      } else {
+        end = mid;
+      }
+    }
+    return (e != edges_.data() + n.edges_begin + n.edges_count && e->byte == byte) ? e->child : -1;
+  }
+
+  // Build-time: edges in insertion order (parent, byte, child).
+  struct PendingEdge {
+    int32_t parent;
+    uint8_t byte;
+    int32_t child;
+  };
+  std::vector<PendingEdge> pending_;
+  std::unordered_map<uint64_t, int32_t> build_index_;  // (parent << 8 | byte) -> child
+  std::vector<Node> nodes_{Node{}};  // node 0 is the root
+  std::vector<Edge> edges_;
+  std::array<int32_t, 256> root_next_{};
+};
+
+}  // namespace imi::tokenizer
+
+#endif  // IMI_TOKENIZER_BYTE_TRIE_H_

@@ -1,0 +1,204 @@
+#include "tokenizer/unigram.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace imi::tokenizer {
+namespace {
+
+constexpr std::string_view kWhat = "Unigram model";
+// Score of an unknown character below the lowest piece (the reference's
+// kUnkPenalty).
+constexpr double kUnkPenalty = 10.0;
+
+size_t CharLen(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+std::string ByteToken(uint8_t byte) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "<0x%02X>", byte);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::json& model) {
+  auto result = std::make_unique<UnigramModel>();
+  auto vocab = model.find("vocab");
+  if (vocab == model.end() || !vocab->is_array()) {
+    return Status::InvalidArgument(std::string(kWhat) +
+                                   ": \"vocab\" must be a list of [piece, score] pairs");
+  }
+  result->pieces_.reserve(vocab->size());
+  result->token_to_id_.reserve(vocab->size());
+  double min_score = std::numeric_limits<double>::infinity();
+  for (const nlohmann::json& entry : *vocab) {
+    if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number()) {
+      return Status::InvalidArgument(std::string(kWhat) + ": vocab entry " +
+                                     std::to_string(result->pieces_.size()) +
+                                     " is not a [piece, score] pair");
+    }
+    const auto id = static_cast<int32_t>(result->pieces_.size());
+    const double score = entry[1].get<double>();
+    result->pieces_.emplace_back(entry[0].get<std::string>(), score);
+    const std::string& piece = result->pieces_.back().first;
+    result->token_to_id_[piece] = id;
+    result->trie_.Insert(piece, id);
+    if (score < min_score) min_score = score;
+  }
+  result->trie_.Build();
+  result->min_score_ = min_score;
+
+  auto unk = model.find("unk_id");
+  if (unk != model.end() && !unk->is_null()) {
+    if (!unk->is_number_unsigned()) {
+      return Status::InvalidArgument(std::string(kWhat) + ": \"unk_id\" must be a non-negative integer");
+    }
+    if (result->pieces_.empty()) {
+      return Status::InvalidArgument(std::string(kWhat) + ": the vocabulary is empty");
+    }
+    if (unk->get<uint64_t>() >= result->pieces_.size()) {
+      return Status::InvalidArgument(std::string(kWhat) + ": \"unk_id\" is outside the vocabulary");
+    }
+    result->unk_id_ = static_cast<int32_t>(unk->get<uint64_t>());
+  }
+  IMI_ASSIGN_OR_RETURN(result->byte_fallback_, BoolField(model, "byte_fallback", false, kWhat));
+  if (result->byte_fallback_) {
+    result->byte_ids_.assign(256, -1);
+    for (int b = 0; b < 256; ++b) {
+      if (auto id = FindId(result->token_to_id_, ByteToken(static_cast<uint8_t>(b)))) {
+        result->byte_ids_[b] = *id;
+      }
+    }
+  }
+  return result;
+}
+
+Status UnigramModel::BestPath(std::string_view word, std::vector<Segment>* segments) const {
+  struct Cell {
+    double score;
+    int32_t id;
+    int32_t starts_at;  // -1: not reached yet
+  };
+  const size_t size = word.size();
+  thread_local std::vector<Cell> cells;
+  cells.assign(size + 1, Cell{0.0, 0, -1});
+  const double unk_score = min_score_ - kUnkPenalty;
+
+  size_t starts_at = 0;
+  while (starts_at < size) {
+    const double till_here = cells[starts_at].score;
+    const size_t mblen =
+        std::min(CharLen(static_cast<unsigned char>(word[starts_at])), size - starts_at);
+    bool has_single_node = false;
+    trie_.ForEachPrefix(word.substr(starts_at), [&](size_t length, int32_t id) {
+      Cell& target = cells[starts_at + length];
+      const double candidate = pieces_[id].second + till_here;
+      // Strictly greater: the first candidate reaching a position keeps a tie.
+      if (target.starts_at < 0 || candidate > target.score) {
+        target.score = candidate;
+        target.starts_at = static_cast<int32_t>(starts_at);
+        target.id = id;
+      }
+      if (length == mblen) has_single_node = true;
+    });
+    if (!has_single_node) {
+      if (!unk_id_) {
+        return Status::InvalidArgument(
+            "Unigram: the text has a character outside the vocabulary and the model has no unk_id");
+      }
+      Cell& target = cells[starts_at + mblen];
+      const double candidate = unk_score + till_here;
+      if (target.starts_at < 0 || candidate > target.score) {
+        target.score = candidate;
+        target.starts_at = static_cast<int32_t>(starts_at);
+        target.id = *unk_id_;
+      }
+    }
+    starts_at += mblen;
+  }
+
+  // Walk back from the end, fusing consecutive unknowns.
+  segments->clear();
+  size_t ends_at = size;
+  size_t unk_end = 0;
+  bool in_unk = false;
+  size_t unk_start = 0;
+  while (ends_at > 0) {
+    const Cell& cell = cells[ends_at];
+    if (cell.starts_at < 0) return Status::Internal("Unigram: no path reaches a character boundary");
+    const auto start = static_cast<size_t>(cell.starts_at);
+    if (unk_id_ && cell.id == *unk_id_) {
+      if (!in_unk) {
+        in_unk = true;
+        unk_end = ends_at;
+      }
+      unk_start = start;
+    } else {
+      if (in_unk) {
+        segments->push_back(Segment{unk_start, unk_end, *unk_id_});
+        in_unk = false;
+      }
+      segments->push_back(Segment{start, ends_at, cell.id});
+    }
+    ends_at = start;
+  }
+  if (in_unk) segments->push_back(Segment{unk_start, unk_end, *unk_id_});
+  std::reverse(segments->begin(), segments->end());
+  return Status::Ok();
+}
+
+Status UnigramModel::Tokenize(std::string_view word, std::vector<Token>* out) const {
+  if (word.empty()) return Status::Ok();
+  thread_local std::vector<Segment> segments;
+  IMI_RETURN_IF_ERROR(BestPath(word, &segments));
+  for (const Segment& seg : segments) {
+    std::string_view text = word.substr(seg.start, seg.end - seg.start);
+    if (!(unk_id_ && seg.id == *unk_id_)) {
+      out->push_back(Token{seg.id, std::string(text), seg.start, seg.end});
+      continue;
+    }
+    // An unknown span: the reference looks its text up again (a fused span
+    // can itself be a piece), then tries bytes, then falls back to unk.
+    if (auto id = FindId(token_to_id_, text)) {
+      out->push_back(Token{*id, std::string(text), seg.start, seg.end});
+      continue;
+    }
+    if (byte_fallback_) {
+      bool all_bytes = true;
+      for (unsigned char c : text) {
+        if (byte_ids_[c] < 0) {
+          all_bytes = false;
+          break;
+        }
+      }
+      if (all_bytes) {
+        for (unsigned char c : text) {
+          out->push_back(Token{byte_ids_[c], pieces_[byte_ids_[c]].first, seg.start, seg.end});
+        }
+        continue;
+      }
+    }
+    out->push_back(Token{*unk_id_, std::string(text), seg.start, seg.end});
+  }
+  return Status::Ok();
+}
+
+std::optional<int32_t> UnigramModel::TokenToId(std::string_view token) const {
+  return FindId(token_to_id_, token);
+}
+
+std::optional<std::string_view> UnigramModel::IdToToken(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) return std::nullopt;
+  return std::string_view(pieces_[id].first);
+}
+
+}  // namespace imi::tokenizer
