@@ -271,6 +271,9 @@ main() {
   [[ "$(id -u)" == 0 ]] || die "start: run as root (e.g. sudo bash scripts/setup.sh): it installs Debian packages"
   command -v apt-get >/dev/null 2>&1 || die "start: apt-get not found; imi's setup targets Debian 12"
   mkdir -p "${DEPS_DIR}" "${LOG_DIR}" "${DOWNLOAD_DIR}"
+  # Concurrent runs (several builds of one checkout) wait for each other.
+  exec 9>"${DEPS_DIR}/.setup.lock"
+  flock 9 || die "start: cannot lock ${DEPS_DIR}/.setup.lock"
   rm -f "${LOG_DIR}"/*.log
   step_apt
   step_onnxruntime
