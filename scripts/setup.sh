@@ -77,7 +77,7 @@ package_installed() {
 # --- Step 1: Debian packages -------------------------------------------------
 step_apt() {
   local wanted=() missing=() pkg
-  while read -r pkg; do
+  while read -r pkg || [[ -n "${pkg}" ]]; do
     pkg="${pkg%%#*}"
     pkg="${pkg//[[:space:]]/}"
     [[ -n "${pkg}" ]] && wanted+=("${pkg}")
