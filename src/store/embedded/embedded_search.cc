@@ -1,0 +1,274 @@
+// Search for the embedded backend: exact scans over SQLite, HNSW candidates
+// re-scored exactly, filters evaluated in SQL (exact) or in memory (HNSW).
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+#include "store/embedded/embedded_store.h"
+
+namespace imi::store {
+
+namespace {
+
+// Chunk candidates fetched from HNSW grow by this factor until k documents pass.
+constexpr size_t kGrowth = 4;
+// Beyond this many HNSW candidates an exact filtered scan is cheaper.
+constexpr size_t kMaxAnnCandidates = 8192;
+
+bool Before(Metric metric, const auto& a, const auto& b) {
+  if (a.score != b.score) return RanksBefore(metric, a.score, b.score);
+  if (a.document_id != b.document_id) return a.document_id < b.document_id;
+  return a.ordinal < b.ordinal;
+}
+
+// Keeps each document's best chunk and returns the best k documents in rank order.
+template <typename C>
+std::vector<C> TopDocuments(const std::vector<C>& chunks, Metric metric, size_t k) {
+  std::unordered_map<std::string, size_t> best;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    auto [it, inserted] = best.emplace(chunks[i].document_id, i);
+    if (!inserted && Before(metric, chunks[i], chunks[it->second])) it->second = i;
+  }
+  std::vector<C> docs;
+  docs.reserve(best.size());
+  for (const auto& [id, index] : best) docs.push_back(chunks[index]);
+  size_t n = std::min(k, docs.size());
+  std::partial_sort(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(n), docs.end(),
+                    [metric](const C& a, const C& b) { return Before(metric, a, b); });
+  docs.resize(n);
+  return docs;
+}
+
+bool BlobToVector(const void* blob, size_t bytes, int dimension, const float** out) {
+  if (bytes != static_cast<size_t>(dimension) * sizeof(float)) return false;
+  *out = static_cast<const float*>(blob);
+  return true;
+}
+
+}  // namespace
+
+Result<SearchResponse> EmbeddedStore::Search(const std::string& collection, const SearchRequest& request) {
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  SqliteDb* db = reader->get();
+  // One read transaction: every lookup sees the same committed snapshot.
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, false));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
+  IMI_RETURN_IF_ERROR(ValidateSearch(row.info.spec, request));
+  SearchResponse response;
+  response.metric = request.metric.value_or(row.info.spec.metric);
+  bool exact = request.exact || response.metric != row.info.spec.metric ||
+               row.info.chunk_count < options_.exact_threshold;
+  std::vector<Candidate> ranked;
+  if (!exact) {
+    IMI_ASSIGN_OR_RETURN(bool complete, AnnCandidates(db, row, request, &ranked));
+    exact = !complete;
+  }
+  if (exact) {
+    IMI_ASSIGN_OR_RETURN(ranked, ExactCandidates(db, row, response.metric, request));
+  }
+  response.exact = exact;
+  IMI_ASSIGN_OR_RETURN(response.hits, FillHits(db, row, ranked, request.include));
+  return response;
+}
+
+Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(SqliteDb* db, const Row& row,
+                                                                             Metric metric,
+                                                                             const SearchRequest& request) {
+  std::vector<SqlParam> params;
+  std::string sql = "SELECT c.id, c.document_id, c.ordinal, c.vector FROM chunks c";
+  std::string where;
+  if (!request.filter.empty()) {
+    sql += " JOIN documents d ON d.collection_id = c.collection_id AND d.id = c.document_id";
+    where = " AND " + request.filter.ToSql(SqlDialect::kSqlite, "d.metadata", &params);
+  }
+  sql += " WHERE c.collection_id = ?" + std::to_string(params.size() + 1) + where;
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(db, sql));
+  st.BindParams(params);
+  st.BindInt(static_cast<int>(params.size()) + 1, row.id);
+  std::unordered_map<std::string, Candidate> best;
+  const int dim = row.info.spec.dimension;
+  while (true) {
+    IMI_ASSIGN_OR_RETURN(bool more, st.Step());
+    if (!more) break;
+    size_t bytes = 0;
+    const float* vector = nullptr;
+    if (!BlobToVector(st.Blob(3, &bytes), bytes, dim, &vector))
+      return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
+    Candidate c;
+    c.chunk_id = st.Int(0);
+    c.document_id = st.Text(1);
+    c.ordinal = static_cast<int>(st.Int(2));
+    c.score = Score(metric, request.vector.data(), vector, static_cast<size_t>(dim));
+    auto it = best.find(c.document_id);
+    if (it == best.end()) {
+      best.emplace(c.document_id, std::move(c));
+    } else if (Before(metric, c, it->second)) {
+      it->second = std::move(c);
+    }
+  }
+  std::vector<Candidate> all;
+  all.reserve(best.size());
+  for (auto& [id, c] : best) all.push_back(std::move(c));
+  return TopDocuments(all, metric, static_cast<size_t>(request.k));
+}
+
+Status EmbeddedStore::EnsureIndex(SqliteDb* db, const Row& row, IndexState* state) {
+  // Called with state->mu held exclusively, inside the reader's snapshot.
+  HnswIndex::Params params = IndexParams(row.info.spec);
+  std::string path = IndexPath(row.id);
+  if (std::filesystem::exists(path)) {
+    uint64_t file_version = 0;
+    Result<std::unique_ptr<HnswIndex>> loaded = HnswIndex::Load(path, params, &file_version);
+    if (loaded.ok() && file_version == row.data_version) {
+      state->index = std::move(loaded).value();
+      state->index_version = file_version;
+      state->dirty = false;
+      return Status::Ok();
+    }
+    // Corrupt or stale: fall through and rebuild from SQLite.
+  }
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> index,
+                       HnswIndex::Create(params, static_cast<size_t>(std::max<int64_t>(row.info.chunk_count, 16))));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
+                       SqliteStatement::Prepare(db, "SELECT id, vector FROM chunks WHERE collection_id = ?1"));
+  st.BindInt(1, row.id);
+  while (true) {
+    IMI_ASSIGN_OR_RETURN(bool more, st.Step());
+    if (!more) break;
+    size_t bytes = 0;
+    const float* vector = nullptr;
+    if (!BlobToVector(st.Blob(1, &bytes), bytes, row.info.spec.dimension, &vector))
+      return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
+    IMI_RETURN_IF_ERROR(index->Add(static_cast<uint64_t>(st.Int(0)), vector));
+  }
+  state->index = std::move(index);
+  state->index_version = row.data_version;
+  state->dirty = true;
+  // Persist now so the next process does not rebuild; failure only costs time.
+  if (state->index->Save(path, state->index_version).ok()) state->dirty = false;
+  return Status::Ok();
+}
+
+Result<bool> EmbeddedStore::AnnCandidates(SqliteDb* db, const Row& row, const SearchRequest& request,
+                                          std::vector<Candidate>* out) {
+  std::shared_ptr<IndexState> state = StateFor(row.id);
+  const size_t k = static_cast<size_t>(request.k);
+  const size_t ef = static_cast<size_t>(request.ef_search > 0 ? request.ef_search : options_.hnsw_ef_search);
+  const Metric metric = row.info.spec.metric;
+  const int dim = row.info.spec.dimension;
+  size_t count = k * (request.filter.empty() ? 2 : 8);
+
+  IMI_ASSIGN_OR_RETURN(SqliteStatement lookup,
+                       SqliteStatement::Prepare(db, "SELECT c.document_id, c.ordinal, c.vector, d.metadata FROM chunks c "
+                                                    "JOIN documents d ON d.collection_id = c.collection_id AND "
+                                                    "d.id = c.document_id WHERE c.id = ?1 AND c.collection_id = ?2"));
+  // chunk id -> candidate, or nullopt when absent from this snapshot or filtered out.
+  std::unordered_map<int64_t, std::optional<Candidate>> seen;
+  std::unordered_map<std::string, bool> doc_passes;
+  while (true) {
+    std::vector<std::pair<uint64_t, float>> labels;
+    {
+      std::shared_lock<std::shared_mutex> shared(state->mu);
+      // The index may trail the snapshot only while this process is writing
+      // (it catches up right after the commit); otherwise it must be rebuilt.
+      bool usable = state->index && (state->index_version >= row.data_version || writes_in_flight_.load() > 0);
+      if (!usable) {
+        shared.unlock();
+        std::unique_lock<std::shared_mutex> exclusive(state->mu);
+        if (!state->index || (state->index_version < row.data_version && writes_in_flight_.load() == 0)) {
+          IMI_RETURN_IF_ERROR(EnsureIndex(db, row, state.get()));
+        }
+        IMI_ASSIGN_OR_RETURN(labels, state->index->Search(request.vector.data(), count, std::max(ef, count)));
+      } else {
+        IMI_ASSIGN_OR_RETURN(labels, state->index->Search(request.vector.data(), count, std::max(ef, count)));
+      }
+    }
+    std::vector<Candidate> passing;
+    for (const auto& [label, distance] : labels) {
+      int64_t chunk_id = static_cast<int64_t>(label);
+      auto it = seen.find(chunk_id);
+      if (it == seen.end()) {
+        lookup.Reset();
+        lookup.BindInt(1, chunk_id);
+        lookup.BindInt(2, row.id);
+        IMI_ASSIGN_OR_RETURN(bool found, lookup.Step());
+        std::optional<Candidate> candidate;
+        if (found) {
+          std::string document_id = lookup.Text(0);
+          bool passes = true;
+          if (!request.filter.empty()) {
+            auto cached = doc_passes.find(document_id);
+            if (cached == doc_passes.end()) {
+              nlohmann::json metadata = nlohmann::json::parse(lookup.Text(3), nullptr, false);
+              passes = !metadata.is_discarded() && request.filter.Matches(metadata);
+              doc_passes.emplace(document_id, passes);
+            } else {
+              passes = cached->second;
+            }
+          }
+          size_t bytes = 0;
+          const float* vector = nullptr;
+          if (passes && BlobToVector(lookup.Blob(2, &bytes), bytes, dim, &vector)) {
+            Candidate c;
+            c.chunk_id = chunk_id;
+            c.document_id = std::move(document_id);
+            c.ordinal = static_cast<int>(lookup.Int(1));
+            c.score = Score(metric, request.vector.data(), vector, static_cast<size_t>(dim));
+            candidate = std::move(c);
+          }
+        }
+        it = seen.emplace(chunk_id, std::move(candidate)).first;
+      }
+      if (it->second) passing.push_back(*it->second);
+    }
+    std::vector<Candidate> top = TopDocuments(passing, metric, k);
+    if (top.size() >= k) {
+      *out = std::move(top);
+      return true;
+    }
+    // Fewer than k documents: widen the search, or let the exact scan decide
+    // once the index is exhausted or the candidate pool is too large.
+    if (labels.size() < count || count >= kMaxAnnCandidates) return false;
+    count *= kGrowth;
+  }
+}
+
+Result<std::vector<SearchHit>> EmbeddedStore::FillHits(SqliteDb* db, const Row& row,
+                                                       const std::vector<Candidate>& ranked, const Include& include) {
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
+                       SqliteStatement::Prepare(db, "SELECT c.text, c.start_offset, c.end_offset, c.vector, d.text, "
+                                                    "d.metadata FROM chunks c JOIN documents d ON d.collection_id = "
+                                                    "c.collection_id AND d.id = c.document_id WHERE c.id = ?1"));
+  std::vector<SearchHit> hits;
+  for (const Candidate& c : ranked) {
+    st.Reset();
+    st.BindInt(1, c.chunk_id);
+    IMI_ASSIGN_OR_RETURN(bool found, st.Step());
+    if (!found) return Status::Internal("chunk " + std::to_string(c.chunk_id) + " vanished inside a snapshot");
+    SearchHit hit;
+    hit.document_id = c.document_id;
+    hit.score = include.score ? c.score : 0;
+    hit.chunk.ordinal = c.ordinal;
+    hit.chunk.start_offset = st.Int(1);
+    hit.chunk.end_offset = st.Int(2);
+    if (include.text) {
+      hit.chunk.text = st.Text(0);
+      hit.text = st.Text(4);
+    }
+    if (include.vector) {
+      size_t bytes = 0;
+      const void* blob = st.Blob(3, &bytes);
+      hit.chunk.vector.resize(bytes / sizeof(float));
+      if (bytes) std::memcpy(hit.chunk.vector.data(), blob, hit.chunk.vector.size() * sizeof(float));
+    }
+    if (include.metadata) {
+      hit.metadata = nlohmann::json::parse(st.Text(5), nullptr, false);
+      if (hit.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + c.document_id + "\" is not JSON");
+    }
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+}  // namespace imi::store

@@ -1,0 +1,418 @@
+#include "store/embedded/embedded_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace imi::store {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr int kBusyTimeoutMs = 10000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS imi_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS collections(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  model_id TEXT NOT NULL,
+  model_revision TEXT NOT NULL,
+  dimension INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  document_count INTEGER NOT NULL DEFAULT 0,
+  chunk_count INTEGER NOT NULL DEFAULT 0,
+  data_version INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE IF NOT EXISTS documents(
+  collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  PRIMARY KEY(collection_id, id));
+CREATE TABLE IF NOT EXISTS chunks(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_id INTEGER NOT NULL,
+  document_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  start_offset INTEGER NOT NULL,
+  end_offset INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  FOREIGN KEY(collection_id, document_id) REFERENCES documents(collection_id, id) ON DELETE CASCADE);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(collection_id, document_id);
+)sql";
+
+constexpr const char* kCollectionColumns =
+    "id, name, model_id, model_revision, dimension, metric, document_count, chunk_count, data_version";
+
+}  // namespace
+
+Result<std::unique_ptr<VectorStore>> OpenEmbeddedStore(const EmbeddedOptions& options) {
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> store, EmbeddedStore::Open(options));
+  return std::unique_ptr<VectorStore>(std::move(store));
+}
+
+EmbeddedStore::EmbeddedStore(const EmbeddedOptions& options) : options_(options) {}
+
+EmbeddedStore::~EmbeddedStore() { (void)Flush(); }
+
+Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedOptions& options) {
+  if (options.directory.empty()) return Status::InvalidArgument("the store directory is empty");
+  auto store = std::make_unique<EmbeddedStore>(options);
+  IMI_RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+Status EmbeddedStore::Init() {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(options_.directory) / "index", ec);
+  if (ec) return Status::IoError("cannot create store directory " + options_.directory + ": " + ec.message());
+  db_path_ = (std::filesystem::path(options_.directory) / "imi.sqlite3").string();
+  IMI_ASSIGN_OR_RETURN(writer_, SqliteDb::Open(db_path_, kBusyTimeoutMs));
+  IMI_RETURN_IF_ERROR(writer_->Exec(kSchema).WithContext("cannot create the store schema in " + db_path_));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(writer_.get(),
+                                                                    "SELECT value FROM imi_meta WHERE key='schema_version'"));
+  IMI_ASSIGN_OR_RETURN(bool found, get.Step());
+  if (!found) {
+    IMI_ASSIGN_OR_RETURN(SqliteStatement put, SqliteStatement::Prepare(
+                                                  writer_.get(), "INSERT INTO imi_meta VALUES('schema_version', ?1)"));
+    put.BindText(1, std::to_string(kSchemaVersion));
+    IMI_RETURN_IF_ERROR(put.Run());
+  } else if (get.Text(0) != std::to_string(kSchemaVersion)) {
+    return Status::FailedPrecondition("store " + options_.directory + " has schema version " + get.Text(0) +
+                                      "; this imi reads version " + std::to_string(kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+EmbeddedStore::Reader::~Reader() {
+  std::lock_guard<std::mutex> lock(store_->pool_mu_);
+  store_->readers_.push_back(std::move(db_));
+}
+
+Result<std::unique_ptr<EmbeddedStore::Reader>> EmbeddedStore::AcquireReader() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!readers_.empty()) {
+      auto db = std::move(readers_.back());
+      readers_.pop_back();
+      return std::make_unique<Reader>(this, std::move(db));
+    }
+  }
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path_, kBusyTimeoutMs));
+  return std::make_unique<Reader>(this, std::move(db));
+}
+
+Result<EmbeddedStore::Row> EmbeddedStore::FindCollection(SqliteDb* db, const std::string& name) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionName(name));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(
+                                               db, std::string("SELECT ") + kCollectionColumns +
+                                                       " FROM collections WHERE name = ?1"));
+  st.BindText(1, name);
+  IMI_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) return Status::NotFound("no collection named \"" + name + "\"");
+  Row row;
+  row.id = st.Int(0);
+  row.info.spec.name = st.Text(1);
+  row.info.spec.model_id = st.Text(2);
+  row.info.spec.model_revision = st.Text(3);
+  row.info.spec.dimension = static_cast<int>(st.Int(4));
+  IMI_ASSIGN_OR_RETURN(row.info.spec.metric, ParseMetric(st.Text(5)));
+  row.info.document_count = st.Int(6);
+  row.info.chunk_count = st.Int(7);
+  row.data_version = static_cast<uint64_t>(st.Int(8));
+  return row;
+}
+
+std::shared_ptr<EmbeddedStore::IndexState> EmbeddedStore::StateFor(int64_t collection_id) {
+  std::lock_guard<std::mutex> lock(states_mu_);
+  auto& slot = states_[collection_id];
+  if (!slot) slot = std::make_shared<IndexState>();
+  return slot;
+}
+
+std::string EmbeddedStore::IndexPath(int64_t collection_id) const {
+  return (std::filesystem::path(options_.directory) / "index" / (std::to_string(collection_id) + ".hnsw")).string();
+}
+
+HnswIndex::Params EmbeddedStore::IndexParams(const CollectionSpec& spec) const {
+  return HnswIndex::Params{spec.metric, spec.dimension, options_.hnsw_m, options_.hnsw_ef_construction};
+}
+
+Status EmbeddedStore::CreateCollection(const CollectionSpec& spec) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(spec));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Result<Row> existing = FindCollection(writer_.get(), spec.name);
+  if (existing.ok()) {
+    const CollectionSpec& have = existing->info.spec;
+    if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
+        have.dimension == spec.dimension && have.metric == spec.metric)
+      return Status::Ok();
+    return Status::AlreadyExists("collection \"" + spec.name + "\" exists with model " + have.model_id + "@" +
+                                 have.model_revision + ", dimension " + std::to_string(have.dimension) +
+                                 ", metric " + std::string(MetricName(have.metric)));
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
+                       SqliteStatement::Prepare(writer_.get(),
+                                                "INSERT INTO collections(name, model_id, model_revision, dimension, "
+                                                "metric) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  st.BindText(1, spec.name);
+  st.BindText(2, spec.model_id);
+  st.BindText(3, spec.model_revision);
+  st.BindInt(4, spec.dimension);
+  st.BindText(5, MetricName(spec.metric));
+  return st.Run();
+}
+
+Status EmbeddedStore::DeleteCollection(const std::string& name) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), name));
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
+  for (const char* sql : {"DELETE FROM chunks WHERE collection_id = ?1", "DELETE FROM documents WHERE collection_id = ?1",
+                          "DELETE FROM collections WHERE id = ?1"}) {
+    IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(writer_.get(), sql));
+    st.BindInt(1, row.id);
+    IMI_RETURN_IF_ERROR(st.Run());
+  }
+  IMI_RETURN_IF_ERROR(txn->Commit());
+  {
+    std::lock_guard<std::mutex> states_lock(states_mu_);
+    states_.erase(row.id);
+  }
+  std::error_code ec;
+  std::filesystem::remove(IndexPath(row.id), ec);
+  return Status::Ok();
+}
+
+Result<CollectionInfo> EmbeddedStore::GetCollection(const std::string& name) {
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(reader->get(), name));
+  return row.info;
+}
+
+Result<std::vector<CollectionInfo>> EmbeddedStore::ListCollections() {
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(reader->get(),
+                                                                    "SELECT name FROM collections ORDER BY name"));
+  std::vector<std::string> names;
+  while (true) {
+    IMI_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    names.push_back(st.Text(0));
+  }
+  std::vector<CollectionInfo> out;
+  for (const std::string& name : names) {
+    Result<Row> row = FindCollection(reader->get(), name);
+    if (row.ok()) out.push_back(row->info);
+  }
+  return out;
+}
+
+Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::vector<Document> docs) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
+  IMI_RETURN_IF_ERROR(PrepareBatch(row.info.spec, &docs));
+  writes_in_flight_.fetch_add(1);
+  struct InFlight {
+    std::atomic<int>* n;
+    ~InFlight() { n->fetch_sub(1); }
+  } in_flight{&writes_in_flight_};
+
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
+  SqliteDb* db = writer_.get();
+  IMI_ASSIGN_OR_RETURN(SqliteStatement old_chunks,
+                       SqliteStatement::Prepare(db, "SELECT id FROM chunks WHERE collection_id = ?1 AND document_id = ?2"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement del_chunks,
+                       SqliteStatement::Prepare(db, "DELETE FROM chunks WHERE collection_id = ?1 AND document_id = ?2"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement upsert_doc,
+                       SqliteStatement::Prepare(db, "INSERT INTO documents(collection_id, id, text, metadata) "
+                                                    "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(collection_id, id) DO UPDATE "
+                                                    "SET text = excluded.text, metadata = excluded.metadata"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement exists_doc,
+                       SqliteStatement::Prepare(db, "SELECT 1 FROM documents WHERE collection_id = ?1 AND id = ?2"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement add_chunk,
+                       SqliteStatement::Prepare(db, "INSERT INTO chunks(collection_id, document_id, ordinal, text, "
+                                                    "start_offset, end_offset, vector) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  std::vector<int64_t> removed;
+  std::vector<std::pair<int64_t, const float*>> added;
+  int64_t new_docs = 0;
+  UpsertResult result;
+  for (const Document& doc : docs) {
+    exists_doc.Reset();
+    exists_doc.BindInt(1, row.id);
+    exists_doc.BindText(2, doc.id);
+    IMI_ASSIGN_OR_RETURN(bool existed, exists_doc.Step());
+    if (existed) {
+      old_chunks.Reset();
+      old_chunks.BindInt(1, row.id);
+      old_chunks.BindText(2, doc.id);
+      while (true) {
+        IMI_ASSIGN_OR_RETURN(bool more, old_chunks.Step());
+        if (!more) break;
+        removed.push_back(old_chunks.Int(0));
+      }
+      del_chunks.Reset();
+      del_chunks.BindInt(1, row.id);
+      del_chunks.BindText(2, doc.id);
+      IMI_RETURN_IF_ERROR(del_chunks.Run());
+    } else {
+      ++new_docs;
+    }
+    upsert_doc.Reset();
+    upsert_doc.BindInt(1, row.id);
+    upsert_doc.BindText(2, doc.id);
+    upsert_doc.BindText(3, doc.text);
+    upsert_doc.BindText(4, doc.metadata.dump());
+    IMI_RETURN_IF_ERROR(upsert_doc.Run());
+    for (const Chunk& chunk : doc.chunks) {
+      add_chunk.Reset();
+      add_chunk.BindInt(1, row.id);
+      add_chunk.BindText(2, doc.id);
+      add_chunk.BindInt(3, chunk.ordinal);
+      add_chunk.BindText(4, chunk.text);
+      add_chunk.BindInt(5, chunk.start_offset);
+      add_chunk.BindInt(6, chunk.end_offset);
+      add_chunk.BindBlob(7, chunk.vector.data(), chunk.vector.size() * sizeof(float));
+      IMI_RETURN_IF_ERROR(add_chunk.Run());
+      added.emplace_back(db->LastInsertRowid(), chunk.vector.data());
+    }
+    result.ids.push_back(doc.id);
+  }
+  int64_t chunk_delta = static_cast<int64_t>(added.size()) - static_cast<int64_t>(removed.size());
+  IMI_ASSIGN_OR_RETURN(SqliteStatement bump,
+                       SqliteStatement::Prepare(db, "UPDATE collections SET data_version = data_version + 1, "
+                                                    "document_count = document_count + ?2, chunk_count = chunk_count + ?3 "
+                                                    "WHERE id = ?1"));
+  bump.BindInt(1, row.id);
+  bump.BindInt(2, new_docs);
+  bump.BindInt(3, chunk_delta);
+  IMI_RETURN_IF_ERROR(bump.Run());
+  IMI_RETURN_IF_ERROR(txn->Commit());
+  ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, added);
+  return result;
+}
+
+Result<Document> EmbeddedStore::GetDocument(const std::string& collection, const std::string& id) {
+  IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  SqliteDb* db = reader->get();
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, false));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
+                       SqliteStatement::Prepare(db, "SELECT text, metadata FROM documents WHERE collection_id = ?1 AND id = ?2"));
+  st.BindInt(1, row.id);
+  st.BindText(2, id);
+  IMI_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
+  Document doc;
+  doc.id = id;
+  doc.text = st.Text(0);
+  doc.metadata = nlohmann::json::parse(st.Text(1), nullptr, false);
+  if (doc.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + id + "\" is not JSON");
+  IMI_ASSIGN_OR_RETURN(SqliteStatement chunks,
+                       SqliteStatement::Prepare(db, "SELECT ordinal, text, start_offset, end_offset, vector FROM chunks "
+                                                    "WHERE collection_id = ?1 AND document_id = ?2 ORDER BY ordinal"));
+  chunks.BindInt(1, row.id);
+  chunks.BindText(2, id);
+  while (true) {
+    IMI_ASSIGN_OR_RETURN(bool more, chunks.Step());
+    if (!more) break;
+    Chunk chunk;
+    chunk.ordinal = static_cast<int>(chunks.Int(0));
+    chunk.text = chunks.Text(1);
+    chunk.start_offset = chunks.Int(2);
+    chunk.end_offset = chunks.Int(3);
+    size_t bytes = 0;
+    const void* blob = chunks.Blob(4, &bytes);
+    chunk.vector.resize(bytes / sizeof(float));
+    if (bytes) std::memcpy(chunk.vector.data(), blob, chunk.vector.size() * sizeof(float));
+    doc.chunks.push_back(std::move(chunk));
+  }
+  return doc;
+}
+
+Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::string& id) {
+  IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
+  writes_in_flight_.fetch_add(1);
+  struct InFlight {
+    std::atomic<int>* n;
+    ~InFlight() { n->fetch_sub(1); }
+  } in_flight{&writes_in_flight_};
+  SqliteDb* db = writer_.get();
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, true));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement old_chunks,
+                       SqliteStatement::Prepare(db, "SELECT id FROM chunks WHERE collection_id = ?1 AND document_id = ?2"));
+  old_chunks.BindInt(1, row.id);
+  old_chunks.BindText(2, id);
+  std::vector<int64_t> removed;
+  while (true) {
+    IMI_ASSIGN_OR_RETURN(bool more, old_chunks.Step());
+    if (!more) break;
+    removed.push_back(old_chunks.Int(0));
+  }
+  IMI_ASSIGN_OR_RETURN(SqliteStatement del, SqliteStatement::Prepare(
+                                                db, "DELETE FROM documents WHERE collection_id = ?1 AND id = ?2"));
+  del.BindInt(1, row.id);
+  del.BindText(2, id);
+  IMI_RETURN_IF_ERROR(del.Run());
+  if (db->Changes() == 0) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
+  IMI_ASSIGN_OR_RETURN(SqliteStatement bump,
+                       SqliteStatement::Prepare(db, "UPDATE collections SET data_version = data_version + 1, "
+                                                    "document_count = document_count - 1, chunk_count = chunk_count - ?2 "
+                                                    "WHERE id = ?1"));
+  bump.BindInt(1, row.id);
+  bump.BindInt(2, static_cast<int64_t>(removed.size()));
+  IMI_RETURN_IF_ERROR(bump.Run());
+  IMI_RETURN_IF_ERROR(txn->Commit());
+  ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, {});
+  return Status::Ok();
+}
+
+void EmbeddedStore::ApplyToIndex(int64_t collection_id, uint64_t old_version, uint64_t new_version,
+                                 const std::vector<int64_t>& removed,
+                                 const std::vector<std::pair<int64_t, const float*>>& added) {
+  std::shared_ptr<IndexState> state = StateFor(collection_id);
+  std::unique_lock<std::shared_mutex> lock(state->mu);
+  if (!state->index) return;
+  if (state->index_version != old_version) {
+    // Another process wrote in between: the next search rebuilds.
+    state->index.reset();
+    return;
+  }
+  for (int64_t id : removed) state->index->MarkDeleted(static_cast<uint64_t>(id));
+  for (const auto& [id, vector] : added) {
+    if (!state->index->Add(static_cast<uint64_t>(id), vector).ok()) {
+      state->index.reset();
+      return;
+    }
+  }
+  state->index_version = new_version;
+  state->dirty = true;
+}
+
+Status EmbeddedStore::Flush() {
+  std::vector<std::pair<int64_t, std::shared_ptr<IndexState>>> states;
+  {
+    std::lock_guard<std::mutex> lock(states_mu_);
+    for (auto& [id, state] : states_) states.emplace_back(id, state);
+  }
+  Status first;
+  for (auto& [id, state] : states) {
+    std::unique_lock<std::shared_mutex> lock(state->mu);
+    if (!state->index || !state->dirty) continue;
+    Status status = state->index->Save(IndexPath(id), state->index_version);
+    if (status.ok()) {
+      state->dirty = false;
+    } else if (first.ok()) {
+      first = status;
+    }
+  }
+  return first;
+}
+
+}  // namespace imi::store

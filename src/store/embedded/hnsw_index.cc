@@ -1,0 +1,211 @@
+#include "store/embedded/hnsw_index.h"
+
+#include <hnswlib/hnswlib.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+
+#include "base/file.h"
+#include "store/embedded/crc32c.h"
+
+namespace imi::store {
+
+namespace {
+
+constexpr char kMagic[8] = {'I', 'M', 'I', 'H', 'N', 'S', 'W', '\0'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kHeaderSize = 56;
+
+// hnswlib has no L1 space; this one plugs Manhattan distance into it.
+class L1Space : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit L1Space(size_t dim) : dim_(dim) {}
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  static float Distance(const void* a, const void* b, const void* param) {
+    const auto* x = static_cast<const float*>(a);
+    const auto* y = static_cast<const float*>(b);
+    size_t n = *static_cast<const size_t*>(param);
+    float sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += std::fabs(x[i] - y[i]);
+    return sum;
+  }
+  size_t dim_;
+};
+
+std::unique_ptr<hnswlib::SpaceInterface<float>> MakeSpace(Metric metric, size_t dim) {
+  switch (metric) {
+    case Metric::kL2: return std::make_unique<hnswlib::L2Space>(dim);
+    case Metric::kL1: return std::make_unique<L1Space>(dim);
+    case Metric::kCosine:
+    case Metric::kIp: return std::make_unique<hnswlib::InnerProductSpace>(dim);
+  }
+  return std::make_unique<hnswlib::L2Space>(dim);
+}
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint32_t GetU32(const std::string& s, size_t off) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(s[off + i])) << (8 * i);
+  return v;
+}
+uint64_t GetU64(const std::string& s, size_t off) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[off + i])) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+struct HnswIndex::Impl {
+  Params params;
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  size_t deleted = 0;
+  std::vector<float> scratch;  // normalised copy for cosine adds
+
+  const float* Prepare(const float* v, std::vector<float>* buffer) const {
+    if (params.metric != Metric::kCosine) return v;
+    buffer->assign(v, v + params.dimension);
+    double norm = 0;
+    for (float x : *buffer) norm += static_cast<double>(x) * x;
+    norm = std::sqrt(norm);
+    if (norm > 0)
+      for (float& x : *buffer) x = static_cast<float>(x / norm);
+    return buffer->data();
+  }
+};
+
+HnswIndex::HnswIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HnswIndex::~HnswIndex() = default;
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const Params& params, size_t capacity) {
+  auto impl = std::make_unique<Impl>();
+  impl->params = params;
+  impl->space = MakeSpace(params.metric, static_cast<size_t>(params.dimension));
+  try {
+    impl->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        impl->space.get(), std::max<size_t>(capacity, 16), static_cast<size_t>(params.m),
+        static_cast<size_t>(params.ef_construction));
+  } catch (const std::exception& e) {
+    return Status::ResourceExhausted(std::string("cannot allocate an HNSW index: ") + e.what());
+  }
+  impl->graph->setEf(1);
+  return std::make_unique<HnswIndex>(std::move(impl));
+}
+
+Status HnswIndex::Add(uint64_t label, const float* vector) {
+  hnswlib::HierarchicalNSW<float>& g = *impl_->graph;
+  try {
+    if (g.cur_element_count >= g.max_elements_) g.resizeIndex(std::max<size_t>(g.max_elements_ * 2, 1024));
+    g.addPoint(impl_->Prepare(vector, &impl_->scratch), static_cast<hnswlib::labeltype>(label));
+  } catch (const std::exception& e) {
+    return Status::ResourceExhausted(std::string("cannot add to the HNSW index: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void HnswIndex::MarkDeleted(uint64_t label) {
+  try {
+    impl_->graph->markDelete(static_cast<hnswlib::labeltype>(label));
+    ++impl_->deleted;
+  } catch (const std::exception&) {
+    // Unknown label: nothing to exclude.
+  }
+}
+
+Result<std::vector<std::pair<uint64_t, float>>> HnswIndex::Search(const float* query, size_t count,
+                                                                 size_t ef) const {
+  std::vector<float> buffer;
+  const float* q = impl_->Prepare(query, &buffer);
+  std::vector<std::pair<uint64_t, float>> out;
+  try {
+    // setEf is not thread-safe, so ef stays 1 and the breadth comes from the
+    // requested count (hnswlib explores max(ef, count)); the caller trims.
+    auto heap = impl_->graph->searchKnn(q, std::max(count, ef));
+    out.reserve(heap.size());
+    while (!heap.empty()) {
+      out.emplace_back(static_cast<uint64_t>(heap.top().second), heap.top().first);
+      heap.pop();
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("HNSW search failed: ") + e.what());
+  }
+  std::reverse(out.begin(), out.end());
+  if (out.size() > count) out.resize(count);
+  return out;
+}
+
+size_t HnswIndex::size() const { return impl_->graph->cur_element_count - impl_->deleted; }
+
+Status HnswIndex::Save(const std::string& path, uint64_t data_version) const {
+  std::string tmp = path + ".hnswlib.tmp";
+  try {
+    impl_->graph->saveIndex(tmp);
+  } catch (const std::exception& e) {
+    ::unlink(tmp.c_str());
+    return Status::IoError(std::string("cannot write HNSW index: ") + e.what());
+  }
+  Result<std::string> payload = ReadFileToString(tmp);
+  ::unlink(tmp.c_str());
+  if (!payload.ok()) return payload.status();
+  std::string out(kMagic, sizeof(kMagic));
+  PutU32(&out, kFormatVersion);
+  PutU32(&out, static_cast<uint32_t>(impl_->params.metric));
+  PutU32(&out, static_cast<uint32_t>(impl_->params.dimension));
+  PutU32(&out, 0);
+  PutU64(&out, data_version);
+  PutU64(&out, size());
+  PutU64(&out, payload->size());
+  PutU32(&out, Crc32c(payload->data(), payload->size()));
+  PutU32(&out, Crc32c(out.data(), out.size()));
+  out += *payload;
+  return WriteFileAtomically(path, out);
+}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(const std::string& path, const Params& params,
+                                                   uint64_t* data_version) {
+  IMI_ASSIGN_OR_RETURN(std::string file, ReadFileToString(path));
+  auto corrupt = [&](const std::string& why) { return Status::DataLoss("HNSW index " + path + " " + why); };
+  if (file.size() < kHeaderSize || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0)
+    return corrupt("has no imi header");
+  if (GetU32(file, 8) != kFormatVersion) return corrupt("has format version " + std::to_string(GetU32(file, 8)));
+  if (GetU32(file, 52) != Crc32c(file.data(), 52)) return corrupt("has a damaged header");
+  if (GetU32(file, 12) != static_cast<uint32_t>(params.metric) ||
+      GetU32(file, 16) != static_cast<uint32_t>(params.dimension))
+    return corrupt("was built for another metric or dimension");
+  uint64_t payload_size = GetU64(file, 40);
+  if (payload_size != file.size() - kHeaderSize) return corrupt("is truncated");
+  if (GetU32(file, 48) != Crc32c(file.data() + kHeaderSize, payload_size)) return corrupt("fails its checksum");
+  *data_version = GetU64(file, 24);
+  uint64_t live = GetU64(file, 32);
+
+  std::string tmp = path + ".load.tmp";
+  IMI_RETURN_IF_ERROR(WriteFileAtomically(tmp, file.substr(kHeaderSize)));
+  auto impl = std::make_unique<Impl>();
+  impl->params = params;
+  impl->space = MakeSpace(params.metric, static_cast<size_t>(params.dimension));
+  try {
+    impl->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(impl->space.get(), tmp);
+  } catch (const std::exception& e) {
+    ::unlink(tmp.c_str());
+    return corrupt(std::string("cannot be read: ") + e.what());
+  }
+  ::unlink(tmp.c_str());
+  impl->graph->setEf(1);
+  impl->deleted = impl->graph->cur_element_count - std::min<size_t>(live, impl->graph->cur_element_count);
+  return std::make_unique<HnswIndex>(std::move(impl));
+}
+
+}  // namespace imi::store

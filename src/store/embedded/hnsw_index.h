@@ -1,0 +1,62 @@
+#ifndef IMI_STORE_EMBEDDED_HNSW_INDEX_H_
+#define IMI_STORE_EMBEDDED_HNSW_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "store/metric.h"
+
+namespace imi::store {
+
+// An HNSW graph over float vectors keyed by 64-bit labels (chunk row ids),
+// wrapping hnswlib (the only code that includes it). Thread safety: Search
+// may run concurrently with Search; Add/MarkDeleted/Save need exclusive use.
+class HnswIndex {
+ public:
+  struct Params {
+    Metric metric = Metric::kCosine;
+    int dimension = 0;
+    int m = 16;
+    int ef_construction = 200;
+  };
+
+  static Result<std::unique_ptr<HnswIndex>> Create(const Params& params, size_t capacity);
+
+  // Loads a file written by Save (format in docs/store-format.md). DataLoss
+  // when the magic, version, checksums or parameters do not match.
+  // *data_version receives the store version the file reflects.
+  static Result<std::unique_ptr<HnswIndex>> Load(const std::string& path, const Params& params,
+                                                 uint64_t* data_version);
+
+  struct Impl;
+  // Used by Create and Load; Impl is internal.
+  explicit HnswIndex(std::unique_ptr<Impl> impl);
+  ~HnswIndex();
+  HnswIndex(const HnswIndex&) = delete;
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  // Writes the index atomically, stamped with `data_version`.
+  Status Save(const std::string& path, uint64_t data_version) const;
+
+  // Adds a vector of `dimension` floats (grows capacity as needed).
+  Status Add(uint64_t label, const float* vector);
+  // Excludes a label from results; unknown labels are ignored.
+  void MarkDeleted(uint64_t label);
+  // Up to `count` nearest labels with their index distances (smaller is
+  // nearer), exploring max(count, ef) candidates.
+  Result<std::vector<std::pair<uint64_t, float>>> Search(const float* query, size_t count, size_t ef) const;
+
+  // Live (not deleted) elements.
+  size_t size() const;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace imi::store
+
+#endif  // IMI_STORE_EMBEDDED_HNSW_INDEX_H_

@@ -1,0 +1,339 @@
+#include "store/filter.h"
+
+#include <cstdio>
+
+namespace imi::store {
+
+namespace {
+
+constexpr int kMaxDepth = 32;
+constexpr size_t kMaxInValues = 1024;
+
+using Json = nlohmann::json;
+
+bool IsScalar(const Json& v) { return v.is_string() || v.is_number() || v.is_boolean() || v.is_null(); }
+
+const Json* Lookup(const Json& metadata, const std::vector<std::string>& path) {
+  const Json* node = &metadata;
+  for (const std::string& key : path) {
+    if (!node->is_object()) return nullptr;
+    auto it = node->find(key);
+    if (it == node->end()) return nullptr;
+    node = &*it;
+  }
+  return node;
+}
+
+bool ScalarEquals(const Json& a, const Json& b) {
+  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+  if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>() == b.get_ref<const std::string&>();
+  if (a.is_boolean() && b.is_boolean()) return a.get<bool>() == b.get<bool>();
+  return a.is_null() && b.is_null();
+}
+
+// Three-way comparison of a stored value with a range bound of the same JSON
+// type; nullopt when the types differ (the document does not match).
+std::optional<int> CompareToBound(const Json& value, const Json& bound) {
+  if (bound.is_number() && value.is_number()) {
+    double a = value.get<double>(), b = bound.get<double>();
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+  if (bound.is_string() && value.is_string()) {
+    int c = value.get_ref<const std::string&>().compare(bound.get_ref<const std::string&>());
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return std::nullopt;
+}
+
+std::string FormatDouble(double d) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.17g", d);
+  return buf;
+}
+
+}  // namespace
+
+class FilterParser {
+ public:
+  static Result<Filter> ParseNode(const Json& json, int depth) {
+    if (depth > kMaxDepth) return Status::InvalidArgument("filter is nested deeper than 32 levels");
+    if (!json.is_object()) return Status::InvalidArgument("a filter must be a JSON object, got " + TypeOf(json));
+    std::vector<Filter> clauses;
+    for (auto it = json.begin(); it != json.end(); ++it) {
+      const std::string& key = it.key();
+      const Json& value = it.value();
+      if (!key.empty() && key[0] == '$') {
+        if (key == "$and" || key == "$or") {
+          if (!value.is_array() || value.empty())
+            return Status::InvalidArgument(key + " needs a non-empty array of filters");
+          Filter node;
+          node.op_ = key == "$and" ? Filter::Op::kAnd : Filter::Op::kOr;
+          for (const Json& child : value) {
+            IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(child, depth + 1));
+            node.children_.push_back(std::move(parsed));
+          }
+          clauses.push_back(std::move(node));
+        } else if (key == "$not") {
+          IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(value, depth + 1));
+          clauses.push_back(Not(std::move(parsed)));
+        } else {
+          return Status::InvalidArgument("unknown filter operator \"" + key +
+                                         "\" at top level; use $and, $or, $not or a field name");
+        }
+      } else {
+        IMI_ASSIGN_OR_RETURN(std::vector<std::string> path, ParsePath(key));
+        IMI_RETURN_IF_ERROR(ParseField(path, key, value, &clauses));
+      }
+    }
+    if (clauses.empty()) return Filter();
+    if (clauses.size() == 1) return std::move(clauses[0]);
+    Filter node;
+    node.op_ = Filter::Op::kAnd;
+    node.children_ = std::move(clauses);
+    return node;
+  }
+
+ private:
+  static std::string TypeOf(const Json& v) { return v.type_name(); }
+
+  static Filter Not(Filter child) {
+    Filter node;
+    node.op_ = Filter::Op::kNot;
+    node.children_.push_back(std::move(child));
+    return node;
+  }
+
+  static Filter Leaf(Filter::Op op, const std::vector<std::string>& path, std::vector<Json> values) {
+    Filter node;
+    node.op_ = op;
+    node.path_ = path;
+    node.values_ = std::move(values);
+    return node;
+  }
+
+  static Result<std::vector<std::string>> ParsePath(const std::string& field) {
+    std::vector<std::string> path;
+    std::string segment;
+    for (size_t i = 0; i <= field.size(); ++i) {
+      if (i == field.size() || field[i] == '.') {
+        if (segment.empty())
+          return Status::InvalidArgument("bad filter field \"" + field + "\": empty path segment");
+        path.push_back(std::move(segment));
+        segment.clear();
+        continue;
+      }
+      unsigned char c = static_cast<unsigned char>(field[i]);
+      if (c < 0x20 || c == '"' || c == '\\' || c == '$' || c == '{' || c == '}' || c == ',')
+        return Status::InvalidArgument("bad filter field \"" + field +
+                                       "\": field names may not contain quotes, backslashes, $, braces, commas or control characters");
+      segment += field[i];
+    }
+    if (path.size() > 16) return Status::InvalidArgument("filter field \"" + field + "\" is deeper than 16 levels");
+    return path;
+  }
+
+  static Status ParseField(const std::vector<std::string>& path, const std::string& field, const Json& value,
+                           std::vector<Filter>* clauses) {
+    if (IsScalar(value)) {
+      clauses->push_back(Leaf(Filter::Op::kEq, path, {value}));
+      return Status::Ok();
+    }
+    if (value.is_array())
+      return Status::InvalidArgument("filter field \"" + field + "\": use {\"$in\": [...]} to match any of several values");
+    if (value.empty())
+      return Status::InvalidArgument("filter field \"" + field + "\": empty operator object");
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      const std::string& op = it.key();
+      const Json& operand = it.value();
+      if (op.empty() || op[0] != '$')
+        return Status::InvalidArgument("filter field \"" + field +
+                                       "\": nested objects are not values; address nested fields as \"" + field + "." + op + "\"");
+      if (op == "$eq" || op == "$ne") {
+        if (!IsScalar(operand))
+          return Status::InvalidArgument("filter field \"" + field + "\": " + op + " needs a string, number, boolean or null");
+        Filter eq = Leaf(Filter::Op::kEq, path, {operand});
+        clauses->push_back(op == "$eq" ? std::move(eq) : Not(std::move(eq)));
+      } else if (op == "$in" || op == "$nin") {
+        if (!operand.is_array())
+          return Status::InvalidArgument("filter field \"" + field + "\": " + op + " needs an array");
+        if (operand.size() > kMaxInValues)
+          return Status::InvalidArgument("filter field \"" + field + "\": " + op + " has more than 1024 values");
+        std::vector<Json> values;
+        for (const Json& v : operand) {
+          if (!IsScalar(v))
+            return Status::InvalidArgument("filter field \"" + field + "\": " + op + " values must be strings, numbers, booleans or null");
+          values.push_back(v);
+        }
+        Filter in = Leaf(Filter::Op::kIn, path, std::move(values));
+        clauses->push_back(op == "$in" ? std::move(in) : Not(std::move(in)));
+      } else if (op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") {
+        if (!operand.is_number() && !operand.is_string())
+          return Status::InvalidArgument("filter field \"" + field + "\": " + op + " needs a number or a string");
+        Filter::Op kind = op == "$gt"    ? Filter::Op::kGt
+                          : op == "$gte" ? Filter::Op::kGte
+                          : op == "$lt"  ? Filter::Op::kLt
+                                         : Filter::Op::kLte;
+        clauses->push_back(Leaf(kind, path, {operand}));
+      } else if (op == "$exists") {
+        if (!operand.is_boolean())
+          return Status::InvalidArgument("filter field \"" + field + "\": $exists needs true or false");
+        Filter exists = Leaf(Filter::Op::kExists, path, {});
+        clauses->push_back(operand.get<bool>() ? std::move(exists) : Not(std::move(exists)));
+      } else {
+        return Status::InvalidArgument("unknown filter operator \"" + op + "\" on field \"" + field +
+                                       "\"; use $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte or $exists");
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+Result<Filter> Filter::Parse(const nlohmann::json& json) {
+  if (json.is_null()) return Filter();
+  return FilterParser::ParseNode(json, 0);
+}
+
+bool Filter::Matches(const nlohmann::json& metadata) const {
+  switch (op_) {
+    case Op::kAll: return true;
+    case Op::kAnd:
+      for (const Filter& c : children_)
+        if (!c.Matches(metadata)) return false;
+      return true;
+    case Op::kOr:
+      for (const Filter& c : children_)
+        if (c.Matches(metadata)) return true;
+      return false;
+    case Op::kNot: return !children_[0].Matches(metadata);
+    default: break;
+  }
+  const Json* value = Lookup(metadata, path_);
+  if (op_ == Op::kExists) return value != nullptr;
+  if (value == nullptr) return false;
+  if (op_ == Op::kEq || op_ == Op::kIn) {
+    for (const Json& v : values_)
+      if (ScalarEquals(*value, v)) return true;
+    return false;
+  }
+  std::optional<int> cmp = CompareToBound(*value, values_[0]);
+  if (!cmp) return false;
+  switch (op_) {
+    case Op::kGt: return *cmp > 0;
+    case Op::kGte: return *cmp >= 0;
+    case Op::kLt: return *cmp < 0;
+    case Op::kLte: return *cmp <= 0;
+    default: return false;
+  }
+}
+
+namespace {
+
+std::string Placeholder(SqlDialect dialect, size_t index) {
+  std::string out(dialect == SqlDialect::kSqlite ? "?" : "$");
+  out += std::to_string(index);
+  return out;
+}
+
+std::string AddText(SqlDialect dialect, std::vector<SqlParam>* params, std::string text) {
+  params->push_back(SqlParam{SqlParam::Kind::kText, std::move(text), 0});
+  return Placeholder(dialect, params->size());
+}
+
+std::string AddReal(SqlDialect dialect, std::vector<SqlParam>* params, double value) {
+  if (dialect == SqlDialect::kPostgres) return AddText(dialect, params, FormatDouble(value));
+  params->push_back(SqlParam{SqlParam::Kind::kReal, {}, value});
+  return Placeholder(dialect, params->size());
+}
+
+const char* SqlOperator(Filter::Op op) {
+  switch (op) {
+    case Filter::Op::kGt: return " > ";
+    case Filter::Op::kGte: return " >= ";
+    case Filter::Op::kLt: return " < ";
+    case Filter::Op::kLte: return " <= ";
+    default: return " = ";
+  }
+}
+
+// SQLite: json_type() tells JSON types apart (json_extract maps true to 1).
+std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
+                       std::string_view column, std::vector<SqlParam>* params) {
+  std::string json_path = "$";
+  for (const std::string& seg : path) json_path += ".\"" + seg + "\"";
+  std::string p = AddText(SqlDialect::kSqlite, params, json_path);
+  std::string type = "json_type(" + std::string(column) + ", " + p + ")";
+  std::string extract = "json_extract(" + std::string(column) + ", " + p + ")";
+  if (op == Filter::Op::kExists) return "(" + type + " IS NOT NULL)";
+  auto compare = [&](const Json& v, const char* sql_op) -> std::string {
+    if (v.is_null()) return "(" + type + " = 'null')";
+    if (v.is_boolean()) return "(" + type + (v.get<bool>() ? " = 'true')" : " = 'false')");
+    if (v.is_number())
+      return "(" + type + " IN ('integer','real') AND " + extract + sql_op +
+             AddReal(SqlDialect::kSqlite, params, v.get<double>()) + ")";
+    return "(" + type + " = 'text' AND " + extract + sql_op +
+           AddText(SqlDialect::kSqlite, params, v.get<std::string>()) + ")";
+  };
+  std::string sql;
+  if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
+    if (values.empty()) return "(0)";
+    for (size_t i = 0; i < values.size(); ++i) sql += (i ? " OR " : "") + compare(values[i], " = ");
+  } else {
+    sql = compare(values[0], SqlOperator(op));
+  }
+  return "COALESCE((" + sql + "), 0)";
+}
+
+// Postgres: jsonb equality compares numbers numerically; string ranges use
+// the "C" collation so ordering is bytewise like SQLite and the evaluator.
+std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
+                         std::string_view column, std::vector<SqlParam>* params) {
+  std::string array = "{";
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i) array += ',';
+    array += '"';
+    array += path[i];
+    array += '"';
+  }
+  array += "}";
+  std::string p = AddText(SqlDialect::kPostgres, params, array) + "::text[]";
+  std::string node = "(";
+  node.append(column).append(" #> ").append(p).append(")");
+  if (op == Filter::Op::kExists) return "(" + node + " IS NOT NULL)";
+  std::string sql;
+  if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
+    if (values.empty()) return "(false)";
+    for (size_t i = 0; i < values.size(); ++i)
+      sql += (i ? " OR " : "") + node + " = " + AddText(SqlDialect::kPostgres, params, values[i].dump()) + "::jsonb";
+  } else if (values[0].is_number()) {
+    sql = "jsonb_typeof(" + node + ") = 'number' AND " + node + SqlOperator(op) +
+          AddText(SqlDialect::kPostgres, params, values[0].dump()) + "::jsonb";
+  } else {
+    sql = "jsonb_typeof(" + node + ") = 'string' AND (" + std::string(column) + " #>> " + p + ") COLLATE \"C\"" +
+          SqlOperator(op) + AddText(SqlDialect::kPostgres, params, values[0].get<std::string>()) + "::text";
+  }
+  return "COALESCE((" + sql + "), false)";
+}
+
+}  // namespace
+
+std::string Filter::ToSql(SqlDialect dialect, std::string_view column, std::vector<SqlParam>* params) const {
+  const char* true_sql = dialect == SqlDialect::kSqlite ? "(1)" : "(true)";
+  switch (op_) {
+    case Op::kAll: return true_sql;
+    case Op::kAnd:
+    case Op::kOr: {
+      std::string sql = "(";
+      for (size_t i = 0; i < children_.size(); ++i) {
+        if (i) sql += op_ == Op::kAnd ? " AND " : " OR ";
+        sql += children_[i].ToSql(dialect, column, params);
+      }
+      return sql + ")";
+    }
+    case Op::kNot: return "(NOT " + children_[0].ToSql(dialect, column, params) + ")";
+    default: break;
+  }
+  return dialect == SqlDialect::kSqlite ? SqliteLeaf(op_, path_, values_, column, params)
+                                        : PostgresLeaf(op_, path_, values_, column, params);
+}
+
+}  // namespace imi::store

@@ -1,0 +1,34 @@
+#ifndef IMI_STORE_METRIC_H_
+#define IMI_STORE_METRIC_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace imi::store {
+
+// Similarity measures. Scores (docs/store-format.md):
+//   cosine: cosine similarity = 1 - cosine distance   (higher is better)
+//   l2:     Euclidean distance                          (lower is better)
+//   ip:     inner product (pgvector's <#> is its NEGATIVE) (higher is better)
+//   l1:     Manhattan (taxicab) distance                (lower is better)
+enum class Metric { kCosine, kL2, kIp, kL1 };
+
+// "cosine", "l2", "ip", "l1" (case-insensitive; also "euclidean", "dot",
+// "inner_product", "manhattan"). InvalidArgument names the accepted values.
+Result<Metric> ParseMetric(std::string_view name);
+// Canonical lower-case name.
+std::string_view MetricName(Metric metric);
+// True for cosine and ip.
+bool HigherIsBetter(Metric metric);
+// True when score `a` ranks strictly before score `b`.
+bool RanksBefore(Metric metric, double a, double b);
+// The score of `b` against query `a` (both `dim` floats), computed in double.
+// Cosine of a zero vector is 0.
+double Score(Metric metric, const float* a, const float* b, size_t dim);
+
+}  // namespace imi::store
+
+#endif  // IMI_STORE_METRIC_H_

@@ -1,0 +1,108 @@
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "base/utf8.h"
+#include "store/vector_store.h"
+
+namespace imi::store {
+
+Status ValidateCollectionName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 64;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) ok = false;
+  }
+  if (!ok)
+    return Status::InvalidArgument("bad collection name \"" + name +
+                                   "\": use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'");
+  return Status::Ok();
+}
+
+Status ValidateDocumentId(const std::string& id) {
+  if (id.empty() || id.size() > 256)
+    return Status::InvalidArgument("document ids must be 1 to 256 bytes long");
+  if (utf8::FindInvalid(id) != std::string::npos)
+    return Status::InvalidArgument("document id is not valid UTF-8");
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return Status::InvalidArgument("document id contains a control character");
+  }
+  return Status::Ok();
+}
+
+std::string GenerateDocumentId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = rng();
+    for (int i = 0; i < 16; ++i) {
+      id += kHex[bits & 0xf];
+      bits >>= 4;
+    }
+  }
+  return id;
+}
+
+Status ValidateCollectionSpec(const CollectionSpec& spec) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionName(spec.name));
+  if (spec.dimension < 1 || spec.dimension > 16000)
+    return Status::InvalidArgument("collection dimension must be between 1 and 16000, got " +
+                                   std::to_string(spec.dimension));
+  if (spec.model_id.empty()) return Status::InvalidArgument("collection needs the embedding model's id");
+  return Status::Ok();
+}
+
+namespace {
+
+Status CheckVector(const CollectionSpec& spec, const std::vector<float>& v, const std::string& what) {
+  if (v.size() != static_cast<size_t>(spec.dimension))
+    return Status::FailedPrecondition(what + " has " + std::to_string(v.size()) + " dimensions but collection \"" +
+                                      spec.name + "\" holds " + std::to_string(spec.dimension) + "-dimensional vectors");
+  double norm = 0;
+  for (float x : v) {
+    if (!std::isfinite(x)) return Status::InvalidArgument(what + " contains NaN or infinity");
+    norm += static_cast<double>(x) * x;
+  }
+  if (spec.metric == Metric::kCosine && norm == 0)
+    return Status::InvalidArgument(what + " is all zeros, which has no cosine similarity");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < docs->size(); ++i) {
+    Document& doc = (*docs)[i];
+    std::string where = "document " + std::to_string(i);
+    if (doc.id.empty()) {
+      doc.id = GenerateDocumentId();
+    } else {
+      IMI_RETURN_IF_ERROR(ValidateDocumentId(doc.id).WithContext(where));
+    }
+    where = "document \"" + doc.id + "\"";
+    if (!seen.insert(doc.id).second) return Status::InvalidArgument(where + " appears twice in one batch");
+    if (doc.metadata.is_null()) doc.metadata = nlohmann::json::object();
+    if (!doc.metadata.is_object()) return Status::InvalidArgument(where + ": metadata must be a JSON object");
+    if (doc.chunks.empty()) return Status::InvalidArgument(where + " has no vector");
+    std::set<int> ordinals;
+    for (const Chunk& chunk : doc.chunks) {
+      if (!ordinals.insert(chunk.ordinal).second)
+        return Status::InvalidArgument(where + ": chunk ordinal " + std::to_string(chunk.ordinal) + " repeats");
+      IMI_RETURN_IF_ERROR(CheckVector(spec, chunk.vector, where + " chunk " + std::to_string(chunk.ordinal)));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateSearch(const CollectionSpec& spec, const SearchRequest& request) {
+  if (request.k < 1 || request.k > 10000) return Status::InvalidArgument("k must be between 1 and 10000");
+  if (request.ef_search < 0 || request.ef_search > 100000)
+    return Status::InvalidArgument("ef_search must be between 0 and 100000");
+  CollectionSpec check = spec;
+  check.metric = request.metric.value_or(spec.metric);
+  return CheckVector(check, request.vector, "query vector");
+}
+
+}  // namespace imi::store

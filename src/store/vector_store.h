@@ -1,0 +1,161 @@
+#ifndef IMI_STORE_VECTOR_STORE_H_
+#define IMI_STORE_VECTOR_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "store/filter.h"
+#include "store/metric.h"
+
+namespace imi::store {
+
+// A collection: a named set of documents whose chunk vectors all have
+// `dimension` floats produced by one model. Name: [A-Za-z0-9_-]{1,64}.
+struct CollectionSpec {
+  std::string name;
+  std::string model_id;
+  std::string model_revision;
+  int dimension = 0;
+  Metric metric = Metric::kCosine;  // default metric of searches
+};
+
+// A collection as stored, with its current sizes.
+struct CollectionInfo {
+  CollectionSpec spec;
+  int64_t document_count = 0;
+  int64_t chunk_count = 0;
+};
+
+// One chunk of a document's text with its vector. Offsets are byte offsets
+// into the document text, [start_offset, end_offset).
+struct Chunk {
+  int ordinal = 0;
+  std::string text;
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;
+  std::vector<float> vector;
+};
+
+// A document to upsert or as read back. An empty id on upsert asks the store
+// to generate one (32 lowercase hex digits). Metadata is a JSON object.
+struct Document {
+  std::string id;
+  std::string text;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::vector<Chunk> chunks;
+};
+
+// What a search result carries besides the document id and rank.
+struct Include {
+  bool text = true;
+  bool metadata = true;
+  bool score = true;
+  bool vector = false;
+};
+
+// A nearest-neighbour query. k counts documents: chunks are ranked and
+// grouped by document, each document represented by its best chunk.
+struct SearchRequest {
+  std::vector<float> vector;
+  int k = 10;
+  std::optional<Metric> metric;  // default: the collection's metric
+  Filter filter;                 // empty filter matches everything
+  Include include;
+  bool exact = false;            // force an exhaustive scan
+  int ef_search = 0;             // ANN breadth; 0 = the backend's default
+};
+
+// One ranked document: its best chunk and that chunk's score (see
+// docs/store-format.md for score definitions). Fields not included are empty.
+struct SearchHit {
+  std::string document_id;
+  double score = 0;
+  std::string text;                                   // the document text
+  nlohmann::json metadata = nlohmann::json::object();
+  Chunk chunk;                                        // best chunk (vector if included)
+};
+
+struct SearchResponse {
+  Metric metric = Metric::kCosine;
+  bool exact = false;  // whether an exhaustive scan produced the ranking
+  std::vector<SearchHit> hits;
+};
+
+// Per-document result of an upsert batch, in input order.
+struct UpsertResult {
+  std::vector<std::string> ids;
+};
+
+// The storage interface shared by the embedded (SQLite + HNSW) and the
+// postgres (pgvector) backends. All methods are thread-safe. Errors: unknown
+// collection NotFound; bad names/vectors/filters InvalidArgument; vector of
+// the wrong dimension FailedPrecondition; database unreachable Unavailable.
+class VectorStore {
+ public:
+  virtual ~VectorStore() = default;
+
+  // Creates a collection. AlreadyExists if the name is taken with another spec;
+  // OK (no change) if it exists with the same spec.
+  virtual Status CreateCollection(const CollectionSpec& spec) = 0;
+  // Removes a collection and all its documents. NotFound if absent.
+  virtual Status DeleteCollection(const std::string& name) = 0;
+  virtual Result<CollectionInfo> GetCollection(const std::string& name) = 0;
+  // All collections ordered by name.
+  virtual Result<std::vector<CollectionInfo>> ListCollections() = 0;
+
+  // Inserts or replaces documents (a replaced document loses its old chunks).
+  // Atomic: either every document of the batch is stored or none is. The
+  // batch is durable when this returns OK.
+  virtual Result<UpsertResult> Upsert(const std::string& collection, std::vector<Document> docs) = 0;
+  // The document with its chunks (vectors included). NotFound if absent.
+  virtual Result<Document> GetDocument(const std::string& collection, const std::string& id) = 0;
+  // NotFound if the document does not exist.
+  virtual Status DeleteDocument(const std::string& collection, const std::string& id) = 0;
+
+  virtual Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) = 0;
+
+  // Persists derived state (ANN index files). Data is durable without it.
+  virtual Status Flush() = 0;
+};
+
+// Options of the embedded backend (see embedded/embedded_store.h).
+struct EmbeddedOptions {
+  std::string directory;            // created if missing
+  int64_t exact_threshold = 2048;   // collections with fewer chunks are scanned exactly
+  int hnsw_m = 16;
+  int hnsw_ef_construction = 200;
+  int hnsw_ef_search = 64;
+};
+
+// Opens the embedded store in `options.directory`. IoError if the directory
+// cannot be created; DataLoss if the database file is not an imi store.
+Result<std::unique_ptr<VectorStore>> OpenEmbeddedStore(const EmbeddedOptions& options);
+
+// Connects to PostgreSQL (libpq DSN or URI), creates the pgvector extension
+// and imi's schema if needed. Unavailable if the server cannot be reached.
+Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn);
+
+// Checks a collection name against [A-Za-z0-9_-]{1,64}.
+Status ValidateCollectionName(const std::string& name);
+// Checks a document id: 1..256 bytes of valid UTF-8 without control characters.
+Status ValidateDocumentId(const std::string& id);
+// A fresh random document id: 32 lowercase hex digits.
+std::string GenerateDocumentId();
+// Checks a spec (name, dimension 1..16000, model id present).
+Status ValidateCollectionSpec(const CollectionSpec& spec);
+// Checks and completes a batch for `spec`: ids generated where empty, vectors
+// of the right dimension, finite, non-zero for cosine; metadata an object;
+// chunk ordinals unique. Duplicate ids in one batch are InvalidArgument.
+Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs);
+// Checks a search request against `spec` (dimension, k in 1..10000, vector).
+Status ValidateSearch(const CollectionSpec& spec, const SearchRequest& request);
+
+}  // namespace imi::store
+
+#endif  // IMI_STORE_VECTOR_STORE_H_
