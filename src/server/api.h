@@ -1,0 +1,85 @@
+#ifndef IMI_SERVER_API_H_
+#define IMI_SERVER_API_H_
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "batch/batcher.h"
+#include "batch/embedding_backend.h"
+#include "server/embed_service.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace imi::server {
+
+enum class AccessLog { kOff, kText, kJson };
+
+// Everything the routes need to know besides the model.
+struct ApiConfig {
+  std::string version = "0.0.0";
+  size_t max_client_batch = 256;              // inputs per request (413 beyond)
+  size_t payload_limit_bytes = 2 * 1024 * 1024;  // enforced by the adapter; reported here
+  batch::BatcherOptions batcher;
+  std::string api_key;      // empty: no authentication
+  std::string cors_origin;  // empty: no CORS headers
+  std::string swagger_ui_dir;  // swagger-ui-dist directory; empty or missing: built-in page
+  int retry_after_seconds = 1;
+  AccessLog access_log = AccessLog::kOff;
+};
+
+enum class ServeState { kLoading, kReady, kFailed, kStopping };
+
+// The HTTP API without the transport: routes, authentication, CORS, limits,
+// error mapping (every error is {"error":{"message","type","code"}}), metrics
+// and access logs. Handle is thread-safe and never throws; the model arrives
+// later through SetBackend (routes needing it answer 503 until then).
+class Api {
+ public:
+  explicit Api(ApiConfig config);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Makes the model available and marks the API ready. Call at most once.
+  void SetBackend(std::unique_ptr<batch::EmbeddingBackend> backend);
+  // Marks the API broken (load failed); /healthz reports `message`.
+  void SetFailed(std::string message);
+  // Marks the API stopping (/healthz 503) and finishes queued inference;
+  // later embedding requests get 503. Call after the transport drained.
+  void Stop();
+  // Marks the API stopping without waiting (new connections are refused).
+  void BeginStopping();
+
+  // Answers one request. Never throws: a catch-all maps surprises to 500.
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Counts and logs a response the transport produced itself (malformed
+  // HTTP, timeouts, refused connections), so metrics and logs see it.
+  void RecordTransportResponse(const std::string& method, const std::string& path, const std::string& remote,
+                               int status, double seconds);
+
+  ServeState state() const { return state_.load(); }
+  const ApiConfig& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  HttpResponse Dispatch(const HttpRequest& request, std::string* route_label);
+  void Log(const std::string& method, const std::string& path, const std::string& remote, int status,
+           size_t bytes, double seconds);
+
+  const ApiConfig config_;
+  Metrics metrics_;
+  std::atomic<ServeState> state_{ServeState::kLoading};
+  std::unique_ptr<batch::EmbeddingBackend> backend_;
+  std::unique_ptr<EmbedService> service_;
+  std::atomic<EmbedService*> ready_service_{nullptr};
+  mutable std::mutex mutex_;  // guards failure_ and log output
+  std::string failure_;
+};
+
+}  // namespace imi::server
+
+#endif  // IMI_SERVER_API_H_

@@ -1,0 +1,88 @@
+#ifndef IMI_SERVER_ROUTES_H_
+#define IMI_SERVER_ROUTES_H_
+
+// Route handlers and the request-reading helpers they share. Internal to
+// src/server: Api::Dispatch is the only caller. Handlers return an error
+// Status for the one error mapper; they never throw on bad input.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "batch/embedding_backend.h"
+#include "server/api.h"
+#include "server/embed_service.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace imi::server {
+
+// What a handler may use. `service` is null until the model is ready.
+struct RouteContext {
+  const ApiConfig& config;
+  EmbedService* service;
+  Metrics& metrics;
+  ServeState state;
+  std::string failure;
+};
+
+using RouteHandler = Result<HttpResponse> (*)(RouteContext& ctx, const HttpRequest& request);
+
+// --- request reading (routes_common.cc) ---
+// The service, or Unavailable saying why there is none yet.
+Result<EmbedService*> RequireService(const RouteContext& ctx);
+// The body as a JSON object; InvalidArgument otherwise.
+Result<nlohmann::json> ParseObjectBody(const HttpRequest& request);
+// A string or an array of strings at `field`; InvalidArgument naming the
+// field (missing, wrong type, non-string item), TooLarge over max_items.
+Result<std::vector<std::string>> ReadTexts(const nlohmann::json& body, const std::string& field, size_t max_items);
+// Optional typed fields; null counts as absent. InvalidArgument on a wrong type.
+Result<std::optional<bool>> ReadBool(const nlohmann::json& body, const std::string& field);
+Result<std::optional<size_t>> ReadPositiveInt(const nlohmann::json& body, const std::string& field);
+Result<std::optional<std::string>> ReadString(const nlohmann::json& body, const std::string& field);
+// Headers every embedding response carries (tokens, truncated inputs).
+void AddEmbeddingHeaders(const EmbedOutcome& outcome, HttpResponse* response);
+// A 200 response with a JSON body.
+HttpResponse JsonResponse(std::string body);
+
+// --- routes_embed.cc: the original API and TEI's ---
+Result<HttpResponse> HandleEmbedGet(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleTokenize(RouteContext& ctx, const HttpRequest& request);
+
+// --- routes_compat.cc: OpenAI and Ollama ---
+Result<HttpResponse> HandleOpenAiEmbeddings(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaEmbed(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaEmbeddings(RouteContext& ctx, const HttpRequest& request);
+
+// --- routes_info.cc: information, health, metrics, documentation ---
+Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleHealth(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleInfo(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleMetrics(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOpenApi(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleDocs(RouteContext& ctx, const HttpRequest& request);
+// Serves /docs/<asset> from the swagger-ui-dist directory (fixed allow-list).
+Result<HttpResponse> HandleDocsAsset(RouteContext& ctx, const HttpRequest& request);
+
+// One row of the route table; Api::Dispatch and GET / share it.
+struct RouteSpec {
+  const char* path;
+  const char* methods;  // comma-separated, e.g. "GET,POST"
+  const char* description;
+  RouteHandler get;
+  RouteHandler post;
+  bool open;  // reachable without the API key
+};
+const std::vector<RouteSpec>& RouteTable();
+
+// The OpenAPI document embedded at build time (openapi.json).
+const std::string& OpenApiDocument();
+
+}  // namespace imi::server
+
+#endif  // IMI_SERVER_ROUTES_H_

@@ -1,0 +1,189 @@
+// GET /, /info, /healthz, /metrics, /openapi.json, /docs and its assets.
+#include <map>
+#include <mutex>
+
+#include "base/file.h"
+#include "server/json_io.h"
+#include "server/routes.h"
+
+namespace imi::server {
+
+namespace {
+
+const char* StateName(ServeState state) {
+  switch (state) {
+    case ServeState::kLoading: return "loading";
+    case ServeState::kReady: return "ready";
+    case ServeState::kFailed: return "failed";
+    case ServeState::kStopping: return "stopping";
+  }
+  return "unknown";
+}
+
+nlohmann::json ModelJson(const RouteContext& ctx) {
+  if (ctx.service == nullptr) return nullptr;
+  const batch::BackendInfo& info = ctx.service->backend().info();
+  return {{"id", info.model_id},
+          {"revision", info.revision},
+          {"variant", info.variant},
+          {"dimension", info.dimension},
+          {"max_length", info.max_seq_length},
+          {"pooling", info.pooling},
+          {"normalize", info.normalize},
+          {"prompts", info.prompt_names},
+          {"threads", info.threads}};
+}
+
+// Files of swagger-ui-dist that /docs uses, with their content types.
+const std::map<std::string, std::string>& DocsAssets() {
+  static const std::map<std::string, std::string> assets = {
+      {"swagger-ui.css", "text/css; charset=utf-8"},
+      {"swagger-ui-bundle.js", "application/javascript; charset=utf-8"},
+      {"favicon-32x32.png", "image/png"},
+      {"favicon-16x16.png", "image/png"},
+  };
+  return assets;
+}
+
+// Reads an asset once and keeps it; the files are static while serving.
+Result<std::string> LoadAsset(const std::string& dir, const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> cache;
+  const std::string path = dir + "/" + name;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  IMI_ASSIGN_OR_RETURN(std::string data, ReadFileToString(path));
+  cache.emplace(path, data);
+  return data;
+}
+
+bool HasSwaggerUi(const std::string& dir) {
+  return !dir.empty() && LoadAsset(dir, "swagger-ui-bundle.js").ok() && LoadAsset(dir, "swagger-ui.css").ok();
+}
+
+constexpr char kSwaggerPage[] = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>imi API</title>
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>
+</body></html>
+)";
+
+// Shown when swagger-ui-dist is not installed: the same document, listed.
+constexpr char kPlainPage[] = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>imi API</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
+code{background:#f3f3f3;padding:0 .3em}.m{display:inline-block;min-width:4em;font-weight:bold}
+pre{background:#f7f7f7;padding:.5em;overflow:auto}</style></head>
+<body><h1>imi API</h1>
+<p>The machine-readable description is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3).
+Install swagger-ui-dist (scripts/setup.sh) for the interactive page.</p>
+<div id="routes">Loading…</div>
+<script>
+fetch('/openapi.json').then(r => r.json()).then(doc => {
+  const root = document.getElementById('routes');
+  root.textContent = '';
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const h = document.createElement('h3');
+      h.innerHTML = '<span class="m"></span> <code></code>';
+      h.children[0].textContent = method.toUpperCase();
+      h.children[1].textContent = path;
+      root.appendChild(h);
+      const p = document.createElement('p');
+      p.textContent = (op.summary || '') + (op.description ? ' — ' + op.description : '');
+      root.appendChild(p);
+    }
+  }
+}).catch(e => { document.getElementById('routes').textContent = 'Could not load /openapi.json: ' + e; });
+</script></body></html>
+)";
+
+}  // namespace
+
+Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest&) {
+  nlohmann::json routes = nlohmann::json::array();
+  for (const RouteSpec& spec : RouteTable()) {
+    routes.push_back({{"path", spec.path}, {"methods", spec.methods}, {"description", spec.description}});
+  }
+  const nlohmann::json out = {
+      {"name", "imi"},
+      {"description", "Japanese-first sentence embedding API (original, TEI, OpenAI and Ollama routes)"},
+      {"version", ctx.config.version},
+      {"status", StateName(ctx.state)},
+      {"model", ModelJson(ctx)},
+      {"limits",
+       {{"payload_limit_bytes", ctx.config.payload_limit_bytes},
+        {"max_client_batch", ctx.config.max_client_batch},
+        {"max_batch_tokens", ctx.config.batcher.max_batch_tokens},
+        {"max_queued_inputs", ctx.config.batcher.max_queued_inputs}}},
+      {"auth", ctx.config.api_key.empty() ? "none" : "bearer"},
+      {"docs", "/docs"},
+      {"openapi", "/openapi.json"},
+      {"routes", routes}};
+  return JsonResponse(DumpJson(out));
+}
+
+Result<HttpResponse> HandleHealth(RouteContext& ctx, const HttpRequest&) {
+  if (ctx.state == ServeState::kReady) return JsonResponse("{\"ok\":true}");
+  nlohmann::json out = {{"ok", false}, {"status", StateName(ctx.state)}};
+  if (ctx.state == ServeState::kFailed) out["error"] = ctx.failure;
+  HttpResponse res = JsonResponse(DumpJson(out));
+  res.status = 503;
+  res.AddHeader("Retry-After", std::to_string(ctx.config.retry_after_seconds));
+  return res;
+}
+
+Result<HttpResponse> HandleInfo(RouteContext& ctx, const HttpRequest&) {
+  IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+  const batch::BackendInfo& info = service->backend().info();
+  const nlohmann::json out = {
+      {"model_id", info.model_id},
+      {"model_sha", info.revision},
+      {"model_dtype", info.variant},
+      {"model_type", {{"embedding", {{"pooling", info.pooling}}}}},
+      {"max_concurrent_requests", ctx.config.batcher.max_queued_inputs},
+      {"max_input_length", info.max_seq_length},
+      {"max_batch_tokens", ctx.config.batcher.max_batch_tokens},
+      {"max_client_batch_size", ctx.config.max_client_batch},
+      {"tokenization_workers", 0},
+      {"dimension", info.dimension},
+      {"version", ctx.config.version}};
+  return JsonResponse(DumpJson(out));
+}
+
+Result<HttpResponse> HandleMetrics(RouteContext& ctx, const HttpRequest&) {
+  HttpResponse res;
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  res.body = ctx.metrics.Render(ctx.service != nullptr ? ctx.service->queued_inputs() : 0,
+                                ctx.state == ServeState::kReady);
+  return res;
+}
+
+Result<HttpResponse> HandleOpenApi(RouteContext&, const HttpRequest&) { return JsonResponse(OpenApiDocument()); }
+
+Result<HttpResponse> HandleDocs(RouteContext& ctx, const HttpRequest&) {
+  HttpResponse res;
+  res.content_type = "text/html; charset=utf-8";
+  res.body = HasSwaggerUi(ctx.config.swagger_ui_dir) ? kSwaggerPage : kPlainPage;
+  return res;
+}
+
+Result<HttpResponse> HandleDocsAsset(RouteContext& ctx, const HttpRequest& request) {
+  const std::string name = request.path.substr(std::string("/docs/").size());
+  auto it = DocsAssets().find(name);
+  if (it == DocsAssets().end() || ctx.config.swagger_ui_dir.empty()) {
+    return Status::NotFound("no such documentation file: " + request.path);
+  }
+  auto data = LoadAsset(ctx.config.swagger_ui_dir, name);
+  if (!data.ok()) return Status::NotFound("swagger-ui-dist has no " + name + " (run scripts/setup.sh)");
+  HttpResponse res;
+  res.content_type = it->second;
+  res.body = std::move(data).value();
+  res.AddHeader("Cache-Control", "public, max-age=3600");
+  return res;
+}
+
+}  // namespace imi::server
