@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/serde_float.h"
+
 namespace imi::tokenizer {
 namespace {
 
@@ -47,7 +49,9 @@ Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::jso
                                      " is not a [piece, score] pair");
     }
     const auto id = static_cast<int32_t>(result->pieces_.size());
-    const double score = entry[1].get<double>();
+    // Read the score exactly as the reference's JSON parser does (ties).
+    const double score = entry[1].is_number_float() ? SerdeJsonF64(entry[1].get<double>())
+                                                    : entry[1].get<double>();
     result->pieces_.emplace_back(entry[0].get<std::string>(), score);
     const std::string& piece = result->pieces_.back().first;
     result->token_to_id_[piece] = id;

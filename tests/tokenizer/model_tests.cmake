@@ -2,3 +2,6 @@
 imi_test(byte_level_table_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/byte_level_table_test.cc
   DEPS imi_tokenizer)
+imi_test(model_parity_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_parity_test.cc
+  DEPS imi_tokenizer)

@@ -5,7 +5,8 @@
 //   node model_ref.mjs TOKENIZER_JSON WORDS_JSONL            # one {"word"} per line
 //   node model_ref.mjs --pretokenize TOKENIZER_JSON TEXTS_JSONL
 //       (prints the distinct words the file's normalizer + pre-tokenizer
-//        make of each {"text"}, as {"word"} lines)
+//        make of each {"text"}, as {"word"} lines; at most 1000 words, of
+//        which at most 3 longer than 300 code points, to keep fixtures small)
 // Output, per word: {"word","ids","tokens","offsets","decoded"}; offsets in
 // code points of the word. Exits 2 with a message when the package is missing.
 import { createRequire } from 'node:module';
@@ -38,12 +39,16 @@ if (pretokenize) {
   const normalizer = full.getNormalizer();
   const pre = full.getPreTokenizer();
   const seen = new Set();
+  let long = 0;
   for (const { text } of lines) {
+    if (out.length >= 1000) break;
     const normalized = normalizer ? normalizer.normalizeString(text) : text;
     const words = pre ? pre.preTokenizeString(normalized).map((w) => w[0]) : [normalized];
     for (const w of words) {
-      if (w.length > 0 && !seen.has(w)) {
+      const isLong = [...w].length > 300;
+      if (w.length > 0 && !seen.has(w) && (!isLong || long < 3) && out.length < 1000) {
         seen.add(w);
+        if (isLong) long++;
         out.push(JSON.stringify({ word: w }));
       }
     }
