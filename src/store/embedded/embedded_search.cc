@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "store/embedded/embedded_store.h"
+#include "store/rank.h"
 
 namespace imi::store {
 
@@ -15,30 +16,6 @@ namespace {
 constexpr size_t kGrowth = 4;
 // Beyond this many HNSW candidates an exact filtered scan is cheaper.
 constexpr size_t kMaxAnnCandidates = 8192;
-
-bool Before(Metric metric, const auto& a, const auto& b) {
-  if (a.score != b.score) return RanksBefore(metric, a.score, b.score);
-  if (a.document_id != b.document_id) return a.document_id < b.document_id;
-  return a.ordinal < b.ordinal;
-}
-
-// Keeps each document's best chunk and returns the best k documents in rank order.
-template <typename C>
-std::vector<C> TopDocuments(const std::vector<C>& chunks, Metric metric, size_t k) {
-  std::unordered_map<std::string, size_t> best;
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    auto [it, inserted] = best.emplace(chunks[i].document_id, i);
-    if (!inserted && Before(metric, chunks[i], chunks[it->second])) it->second = i;
-  }
-  std::vector<C> docs;
-  docs.reserve(best.size());
-  for (const auto& [id, index] : best) docs.push_back(chunks[index]);
-  size_t n = std::min(k, docs.size());
-  std::partial_sort(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(n), docs.end(),
-                    [metric](const C& a, const C& b) { return Before(metric, a, b); });
-  docs.resize(n);
-  return docs;
-}
 
 bool BlobToVector(const void* blob, size_t bytes, int dimension, const float** out) {
   if (bytes != static_cast<size_t>(dimension) * sizeof(float)) return false;
@@ -103,7 +80,7 @@ Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(Sql
     auto it = best.find(c.document_id);
     if (it == best.end()) {
       best.emplace(c.document_id, std::move(c));
-    } else if (Before(metric, c, it->second)) {
+    } else if (RankedBefore(metric, c, it->second)) {
       it->second = std::move(c);
     }
   }

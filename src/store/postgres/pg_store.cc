@@ -1,0 +1,497 @@
+#include "store/postgres/pg_store.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "store/rank.h"
+
+namespace imi::store {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// Serialises schema changes between imi processes sharing a database.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7243911)";
+// pgvector indexes at most 2000 dimensions; larger collections scan exactly.
+constexpr int kMaxIndexedDimension = 2000;
+constexpr int kDefaultEfSearch = 64;
+constexpr size_t kGrowth = 4;
+constexpr size_t kMaxAnnCandidates = 8192;
+
+using Params = std::vector<std::optional<std::string>>;
+
+// Rolls back unless committed.
+class PgTransaction {
+ public:
+  explicit PgTransaction(PgConnection& conn) : conn_(conn) {}
+  ~PgTransaction() {
+    if (!done_ && !conn_.broken()) (void)conn_.Run("ROLLBACK");
+  }
+  Status Begin() { return conn_.Run("BEGIN"); }
+  Status Commit() {
+    done_ = true;
+    return conn_.Run("COMMIT");
+  }
+
+ private:
+  PgConnection& conn_;
+  bool done_ = false;
+};
+
+const char* Operator(Metric metric) {
+  switch (metric) {
+    case Metric::kCosine: return "<=>";
+    case Metric::kL2: return "<->";
+    case Metric::kIp: return "<#>";
+    case Metric::kL1: return "<+>";
+  }
+  return "<=>";
+}
+
+const char* OperatorClass(Metric metric) {
+  switch (metric) {
+    case Metric::kCosine: return "vector_cosine_ops";
+    case Metric::kL2: return "vector_l2_ops";
+    case Metric::kIp: return "vector_ip_ops";
+    case Metric::kL1: return "vector_l1_ops";
+  }
+  return "vector_cosine_ops";
+}
+
+// pgvector returns distances; imi reports scores (docs/store-format.md).
+double ScoreFromDistance(Metric metric, double distance) {
+  switch (metric) {
+    case Metric::kCosine: return 1.0 - distance;
+    case Metric::kIp: return -distance;
+    case Metric::kL2:
+    case Metric::kL1: return distance;
+  }
+  return distance;
+}
+
+std::string VectorLiteral(const std::vector<float>& v) {
+  std::string out = "[";
+  char buf[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(buf, sizeof(buf), i ? ",%.9g" : "%.9g", static_cast<double>(v[i]));
+    out += buf;
+  }
+  out += "]";
+  return out;
+}
+
+std::vector<float> ParseVector(const std::string& text) {
+  std::vector<float> out;
+  const char* p = text.c_str();
+  if (*p == '[') ++p;
+  while (*p && *p != ']') {
+    char* end = nullptr;
+    float x = std::strtof(p, &end);
+    if (end == p) break;
+    out.push_back(x);
+    p = end;
+    if (*p == ',') ++p;
+  }
+  return out;
+}
+
+std::string DocsTable(int64_t id) { return QuoteIdentifier("imi_docs_" + std::to_string(id)); }
+std::string ChunksTable(int64_t id) { return QuoteIdentifier("imi_chunks_" + std::to_string(id)); }
+
+Params ToParams(const std::vector<SqlParam>& params) {
+  Params out;
+  for (const SqlParam& p : params) out.emplace_back(p.text);
+  return out;
+}
+
+std::string Placeholder(size_t index) {
+  std::string out = "$";
+  out += std::to_string(index);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn) {
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgStore> store, PgStore::Open(dsn));
+  return std::unique_ptr<VectorStore>(std::move(store));
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& dsn) {
+  if (dsn.empty()) return Status::InvalidArgument("empty PostgreSQL DSN; pass --pg or set IMI_PG_DSN");
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(dsn));
+  auto store = std::make_unique<PgStore>(std::move(conn));
+  IMI_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+Status PgStore::WithConnection(const std::function<Status(PgConnection&)>& body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (conn_->broken()) IMI_RETURN_IF_ERROR(conn_->Reconnect());
+  Status status = body(*conn_);
+  if (status.code() == StatusCode::kUnavailable && conn_->broken()) {
+    // The server restarted or the socket dropped; the transaction was rolled
+    // back, so running the body again is safe.
+    IMI_RETURN_IF_ERROR(conn_->Reconnect());
+    status = body(*conn_);
+  }
+  return status;
+}
+
+Status PgStore::Migrate() {
+  return WithConnection([](PgConnection& conn) -> Status {
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_RETURN_IF_ERROR(conn.Run(kMigrationLock));
+    Status ext = conn.Run("CREATE EXTENSION IF NOT EXISTS vector");
+    if (!ext.ok())
+      return Status::FailedPrecondition("the pgvector extension is not available in this database: " + ext.message());
+    IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE IF NOT EXISTS imi_schema (version integer NOT NULL)"));
+    IMI_ASSIGN_OR_RETURN(PgResult have, conn.Exec("SELECT coalesce(max(version), 0) FROM imi_schema"));
+    int64_t version = have.Int(0, 0);
+    if (version > kSchemaVersion)
+      return Status::FailedPrecondition("database schema version " + std::to_string(version) +
+                                        " is newer than this imi (" + std::to_string(kSchemaVersion) + ")");
+    if (version < 1) {
+      IMI_RETURN_IF_ERROR(conn.Run(
+          "CREATE TABLE imi_collections ("
+          " id bigserial PRIMARY KEY,"
+          " name text NOT NULL UNIQUE,"
+          " model_id text NOT NULL,"
+          " model_revision text NOT NULL,"
+          " dimension integer NOT NULL,"
+          " metric text NOT NULL,"
+          " created_at timestamptz NOT NULL DEFAULT now())"));
+      IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO imi_schema VALUES (1)"));
+    }
+    return txn.Commit();
+  });
+}
+
+Result<PgStore::Row> PgStore::FindCollection(PgConnection& conn, const std::string& name) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionName(name));
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id, name, model_id, model_revision, dimension, metric "
+                                             "FROM imi_collections WHERE name = $1",
+                                             {name}));
+  if (r.rows() == 0) return Status::NotFound("no collection named \"" + name + "\"");
+  Row row;
+  row.id = r.Int(0, 0);
+  row.spec.name = r.Text(0, 1);
+  row.spec.model_id = r.Text(0, 2);
+  row.spec.model_revision = r.Text(0, 3);
+  row.spec.dimension = static_cast<int>(r.Int(0, 4));
+  IMI_ASSIGN_OR_RETURN(row.spec.metric, ParseMetric(r.Text(0, 5)));
+  return row;
+}
+
+Result<CollectionInfo> PgStore::Info(PgConnection& conn, const Row& row) {
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT (SELECT count(*) FROM " + DocsTable(row.id) +
+                                             "), (SELECT count(*) FROM " + ChunksTable(row.id) + ")"));
+  CollectionInfo info;
+  info.spec = row.spec;
+  info.document_count = r.Int(0, 0);
+  info.chunk_count = r.Int(0, 1);
+  return info;
+}
+
+Status PgStore::CreateCollection(const CollectionSpec& spec) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(spec));
+  return WithConnection([&](PgConnection& conn) -> Status {
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_RETURN_IF_ERROR(conn.Run(kMigrationLock));
+    Result<Row> existing = FindCollection(conn, spec.name);
+    if (existing.ok()) {
+      const CollectionSpec& have = existing->spec;
+      if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
+          have.dimension == spec.dimension && have.metric == spec.metric)
+        return Status::Ok();
+      return Status::AlreadyExists("collection \"" + spec.name + "\" exists with model " + have.model_id + "@" +
+                                   have.model_revision + ", dimension " + std::to_string(have.dimension) +
+                                   ", metric " + std::string(MetricName(have.metric)));
+    }
+    if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("INSERT INTO imi_collections (name, model_id, model_revision, "
+                                               "dimension, metric) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                               {spec.name, spec.model_id, spec.model_revision,
+                                                std::to_string(spec.dimension), std::string(MetricName(spec.metric))}));
+    int64_t id = r.Int(0, 0);
+    std::string docs = DocsTable(id), chunks = ChunksTable(id);
+    IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + docs +
+                                 " (id text PRIMARY KEY, text text NOT NULL, metadata jsonb NOT NULL)"));
+    // The dimension is a validated integer, not user text.
+    IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + chunks + " (id bigserial PRIMARY KEY, document_id text NOT NULL REFERENCES " +
+                                 docs + " (id) ON DELETE CASCADE, ordinal integer NOT NULL, text text NOT NULL, "
+                                 "start_offset bigint NOT NULL, end_offset bigint NOT NULL, metadata jsonb NOT NULL, "
+                                 "embedding vector(" + std::to_string(spec.dimension) + ") NOT NULL)"));
+    IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " (document_id)"));
+    if (spec.dimension <= kMaxIndexedDimension) {
+      IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " USING hnsw (embedding " +
+                                   OperatorClass(spec.metric) + ") WITH (m = 16, ef_construction = 200)"));
+    }
+    return txn.Commit();
+  });
+}
+
+Status PgStore::DeleteCollection(const std::string& name) {
+  return WithConnection([&](PgConnection& conn) -> Status {
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_RETURN_IF_ERROR(conn.Run(kMigrationLock));
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, name));
+    IMI_RETURN_IF_ERROR(conn.Run("DROP TABLE IF EXISTS " + ChunksTable(row.id)));
+    IMI_RETURN_IF_ERROR(conn.Run("DROP TABLE IF EXISTS " + DocsTable(row.id)));
+    IMI_RETURN_IF_ERROR(conn.Run("DELETE FROM imi_collections WHERE id = $1", {std::to_string(row.id)}));
+    return txn.Commit();
+  });
+}
+
+Result<CollectionInfo> PgStore::GetCollection(const std::string& name) {
+  CollectionInfo info;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, name));
+    IMI_ASSIGN_OR_RETURN(info, Info(conn, row));
+    return Status::Ok();
+  }));
+  return info;
+}
+
+Result<std::vector<CollectionInfo>> PgStore::ListCollections() {
+  std::vector<CollectionInfo> out;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    out.clear();
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT name FROM imi_collections ORDER BY name COLLATE \"C\""));
+    for (int i = 0; i < r.rows(); ++i) {
+      Result<Row> row = FindCollection(conn, r.Text(i, 0));
+      if (!row.ok()) continue;
+      IMI_ASSIGN_OR_RETURN(CollectionInfo info, Info(conn, *row));
+      out.push_back(std::move(info));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<Document> docs) {
+  UpsertResult result;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    // Generated ids are kept in `docs`, so a retry after reconnecting
+    // writes the same ids.
+    IMI_RETURN_IF_ERROR(PrepareBatch(row.spec, &docs));
+    std::string docs_table = DocsTable(row.id), chunks_table = ChunksTable(row.id);
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    for (const Document& doc : docs) {
+      std::string metadata = doc.metadata.dump();
+      IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO " + docs_table + " (id, text, metadata) VALUES ($1, $2, $3::jsonb) "
+                                   "ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, metadata = EXCLUDED.metadata",
+                                   {doc.id, doc.text, metadata}));
+      IMI_RETURN_IF_ERROR(conn.Run("DELETE FROM " + chunks_table + " WHERE document_id = $1", {doc.id}));
+      for (const Chunk& chunk : doc.chunks) {
+        IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO " + chunks_table +
+                                         " (document_id, ordinal, text, start_offset, end_offset, metadata, embedding) "
+                                         "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::vector)",
+                                     {doc.id, std::to_string(chunk.ordinal), chunk.text,
+                                      std::to_string(chunk.start_offset), std::to_string(chunk.end_offset), metadata,
+                                      VectorLiteral(chunk.vector)}));
+      }
+    }
+    IMI_RETURN_IF_ERROR(txn.Commit());
+    result.ids.clear();
+    for (const Document& doc : docs) result.ids.push_back(doc.id);
+    return Status::Ok();
+  }));
+  return result;
+}
+
+Result<Document> PgStore::GetDocument(const std::string& collection, const std::string& id) {
+  IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
+  Document doc;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_RETURN_IF_ERROR(conn.Run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+    IMI_ASSIGN_OR_RETURN(PgResult d, conn.Exec("SELECT text, metadata::text FROM " + DocsTable(row.id) +
+                                               " WHERE id = $1", {id}));
+    if (d.rows() == 0) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
+    doc = Document();
+    doc.id = id;
+    doc.text = d.Text(0, 0);
+    doc.metadata = nlohmann::json::parse(d.Text(0, 1), nullptr, false);
+    if (doc.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + id + "\" is not JSON");
+    IMI_ASSIGN_OR_RETURN(PgResult c, conn.Exec("SELECT ordinal, text, start_offset, end_offset, embedding::text FROM " +
+                                               ChunksTable(row.id) + " WHERE document_id = $1 ORDER BY ordinal",
+                                               {id}));
+    for (int i = 0; i < c.rows(); ++i) {
+      Chunk chunk;
+      chunk.ordinal = static_cast<int>(c.Int(i, 0));
+      chunk.text = c.Text(i, 1);
+      chunk.start_offset = c.Int(i, 2);
+      chunk.end_offset = c.Int(i, 3);
+      chunk.vector = ParseVector(c.Text(i, 4));
+      doc.chunks.push_back(std::move(chunk));
+    }
+    return txn.Commit();
+  }));
+  return doc;
+}
+
+Status PgStore::DeleteDocument(const std::string& collection, const std::string& id) {
+  IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
+  return WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("DELETE FROM " + DocsTable(row.id) + " WHERE id = $1 RETURNING id", {id}));
+    if (r.rows() == 0) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
+    return Status::Ok();
+  });
+}
+
+Result<SearchResponse> PgStore::Search(const std::string& collection, const SearchRequest& request) {
+  SearchResponse response;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    IMI_RETURN_IF_ERROR(ValidateSearch(row.spec, request));
+    response = SearchResponse();
+    response.metric = request.metric.value_or(row.spec.metric);
+    // Another metric than the index's cannot use the index: scan exactly.
+    bool exact = request.exact || response.metric != row.spec.metric || row.spec.dimension > kMaxIndexedDimension;
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_RETURN_IF_ERROR(conn.Run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+    std::vector<Candidate> ranked;
+    if (!exact) {
+      bool complete = false;
+      IMI_ASSIGN_OR_RETURN(ranked, AnnCandidates(conn, row, response.metric, request, &complete));
+      exact = !complete;
+    }
+    if (exact) {
+      IMI_ASSIGN_OR_RETURN(ranked, ExactCandidates(conn, row, response.metric, request));
+    }
+    response.exact = exact;
+    IMI_ASSIGN_OR_RETURN(response.hits, FillHits(conn, row, ranked, request.include));
+    return txn.Commit();
+  }));
+  return response;
+}
+
+Result<std::vector<PgStore::Candidate>> PgStore::AnnCandidates(PgConnection& conn, const Row& row, Metric metric,
+                                                               const SearchRequest& request, bool* complete) {
+  const size_t k = static_cast<size_t>(request.k);
+  int ef = request.ef_search > 0 ? request.ef_search : kDefaultEfSearch;
+  ef = std::min(ef, 1000);  // pgvector's upper bound for hnsw.ef_search
+  // Integers formatted here, not user text: SET takes no parameters.
+  IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL hnsw.ef_search = " + std::to_string(ef)));
+  IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL hnsw.iterative_scan = relaxed_order"));
+  std::vector<SqlParam> filter_params;
+  std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
+  Params params = ToParams(filter_params);
+  params.emplace_back(VectorLiteral(request.vector));
+  std::string v = Placeholder(params.size()) + "::vector";
+  params.emplace_back();
+  std::string limit = Placeholder(params.size());
+  std::string op = Operator(metric);
+  std::string sql = "SELECT c.id, c.document_id, c.ordinal, c.embedding " + op + " " + v + " FROM " +
+                    ChunksTable(row.id) + " c WHERE " + where + " ORDER BY c.embedding " + op + " " + v +
+                    " LIMIT " + limit;
+  size_t count = k * (request.filter.empty() ? 2 : 8);
+  while (true) {
+    params.back() = std::to_string(count);
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, params));
+    std::vector<Candidate> chunks;
+    for (int i = 0; i < r.rows(); ++i) {
+      Candidate c;
+      c.chunk_id = r.Int(i, 0);
+      c.document_id = r.Text(i, 1);
+      c.ordinal = static_cast<int>(r.Int(i, 2));
+      c.score = ScoreFromDistance(metric, r.Real(i, 3));
+      chunks.push_back(std::move(c));
+    }
+    std::vector<Candidate> top = TopDocuments(chunks, metric, k);
+    if (top.size() >= k) {
+      *complete = true;
+      return top;
+    }
+    if (static_cast<size_t>(r.rows()) < count || count >= kMaxAnnCandidates) {
+      *complete = false;
+      return top;
+    }
+    count *= kGrowth;
+  }
+}
+
+Result<std::vector<PgStore::Candidate>> PgStore::ExactCandidates(PgConnection& conn, const Row& row, Metric metric,
+                                                                 const SearchRequest& request) {
+  // Without index scans the planner computes every distance: exact results.
+  IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL enable_indexscan = off"));
+  std::vector<SqlParam> filter_params;
+  std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
+  Params params = ToParams(filter_params);
+  params.emplace_back(VectorLiteral(request.vector));
+  std::string v = Placeholder(params.size()) + "::vector";
+  params.emplace_back(std::to_string(request.k));
+  std::string limit = Placeholder(params.size());
+  // Distances grow away from the query for every operator (<#> is the
+  // negative inner product), so ascending order ranks best first.
+  std::string sql = "SELECT id, document_id, ordinal, dist FROM (SELECT DISTINCT ON (c.document_id) c.id, "
+                    "c.document_id, c.ordinal, c.embedding " + std::string(Operator(metric)) + " " + v +
+                    " AS dist FROM " + ChunksTable(row.id) + " c WHERE " + where +
+                    " ORDER BY c.document_id, dist, c.ordinal) best ORDER BY dist, document_id COLLATE \"C\", ordinal "
+                    "LIMIT " + limit;
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, params));
+  std::vector<Candidate> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    Candidate c;
+    c.chunk_id = r.Int(i, 0);
+    c.document_id = r.Text(i, 1);
+    c.ordinal = static_cast<int>(r.Int(i, 2));
+    c.score = ScoreFromDistance(metric, r.Real(i, 3));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::vector<SearchHit>> PgStore::FillHits(PgConnection& conn, const Row& row,
+                                                 const std::vector<Candidate>& ranked, const Include& include) {
+  if (ranked.empty()) return std::vector<SearchHit>();
+  std::string ids = "{";
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    if (i) ids += ',';
+    ids += std::to_string(ranked[i].chunk_id);
+  }
+  ids += "}";
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT c.id, c.text, c.start_offset, c.end_offset, " +
+                                             std::string(include.vector ? "c.embedding::text" : "''") +
+                                             ", d.text, d.metadata::text FROM " + ChunksTable(row.id) + " c JOIN " +
+                                             DocsTable(row.id) + " d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])",
+                                             {ids}));
+  std::unordered_map<int64_t, int> by_id;
+  for (int i = 0; i < r.rows(); ++i) by_id[r.Int(i, 0)] = i;
+  std::vector<SearchHit> hits;
+  for (const Candidate& c : ranked) {
+    auto it = by_id.find(c.chunk_id);
+    if (it == by_id.end()) return Status::Internal("chunk " + std::to_string(c.chunk_id) + " vanished inside a snapshot");
+    int i = it->second;
+    SearchHit hit;
+    hit.document_id = c.document_id;
+    hit.score = include.score ? c.score : 0;
+    hit.chunk.ordinal = c.ordinal;
+    hit.chunk.start_offset = r.Int(i, 2);
+    hit.chunk.end_offset = r.Int(i, 3);
+    if (include.text) {
+      hit.chunk.text = r.Text(i, 1);
+      hit.text = r.Text(i, 5);
+    }
+    if (include.vector) hit.chunk.vector = ParseVector(r.Text(i, 4));
+    if (include.metadata) {
+      hit.metadata = nlohmann::json::parse(r.Text(i, 6), nullptr, false);
+      if (hit.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + c.document_id + "\" is not JSON");
+    }
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+}  // namespace imi::store

@@ -1,0 +1,65 @@
+#ifndef IMI_STORE_POSTGRES_PG_STORE_H_
+#define IMI_STORE_POSTGRES_PG_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pg_connection.h"
+#include "store/vector_store.h"
+
+namespace imi::store {
+
+// The PostgreSQL + pgvector backend (schema in docs/sql-schema.md). The
+// database computes similarity with <=>, <->, <#>, <+>. Thread-safe: calls
+// share one connection under a mutex. A lost connection is re-established
+// on the next call; while the server is down calls return Unavailable.
+class PgStore : public VectorStore {
+ public:
+  static Result<std::unique_ptr<PgStore>> Open(const std::string& dsn);
+  explicit PgStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+
+  Status CreateCollection(const CollectionSpec& spec) override;
+  Status DeleteCollection(const std::string& name) override;
+  Result<CollectionInfo> GetCollection(const std::string& name) override;
+  Result<std::vector<CollectionInfo>> ListCollections() override;
+  Result<UpsertResult> Upsert(const std::string& collection, std::vector<Document> docs) override;
+  Result<Document> GetDocument(const std::string& collection, const std::string& id) override;
+  Status DeleteDocument(const std::string& collection, const std::string& id) override;
+  Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
+  Status Flush() override { return Status::Ok(); }
+
+ private:
+  struct Row {
+    int64_t id = 0;
+    CollectionSpec spec;
+  };
+  struct Candidate {
+    int64_t chunk_id = 0;
+    std::string document_id;
+    int ordinal = 0;
+    double score = 0;
+  };
+
+  Status Migrate();
+  // Runs `body` under the connection lock; if the connection was lost, it
+  // reconnects and runs `body` once more (bodies are idempotent transactions).
+  Status WithConnection(const std::function<Status(PgConnection&)>& body);
+  Result<Row> FindCollection(PgConnection& conn, const std::string& name);
+  Result<CollectionInfo> Info(PgConnection& conn, const Row& row);
+  Result<std::vector<Candidate>> AnnCandidates(PgConnection& conn, const Row& row, Metric metric,
+                                               const SearchRequest& request, bool* complete);
+  Result<std::vector<Candidate>> ExactCandidates(PgConnection& conn, const Row& row, Metric metric,
+                                                 const SearchRequest& request);
+  Result<std::vector<SearchHit>> FillHits(PgConnection& conn, const Row& row, const std::vector<Candidate>& ranked,
+                                          const Include& include);
+
+  std::mutex mu_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+}  // namespace imi::store
+
+#endif  // IMI_STORE_POSTGRES_PG_STORE_H_
