@@ -40,6 +40,11 @@ export DEBIAN_FRONTEND=noninteractive
 # npm's cache stays inside the project (works without HOME, shared by npm pack
 # and npm ci so each tarball is fetched once).
 export npm_config_cache="${DEPS_DIR}/npm-cache"
+# Node trusts only its built-in CAs; add the system's bundle so a CA installed
+# with update-ca-certificates (e.g. a proxy's) is honoured as it is by apt.
+if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 
 say() { printf 'setup: %s\n' "$*"; }
 die() {
