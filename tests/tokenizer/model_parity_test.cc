@@ -43,7 +43,11 @@ class ModelParityTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelParityTest, EveryWordMatchesTheReferenceModelAndDecoder) {
   const std::string name = GetParam();
-  const fs::path tokenizer_path = fs::path(IMI_SHARED_DIR) / "tokenizers" / name / "tokenizer.json";
+  // The project's own tokenizers first, then the shared ones.
+  fs::path tokenizer_path = fs::path(IMI_SOURCE_DIR) / "tests/data/tokenizer/made" / name / "tokenizer.json";
+  if (!fs::exists(tokenizer_path)) {
+    tokenizer_path = fs::path(IMI_SHARED_DIR) / "tokenizers" / name / "tokenizer.json";
+  }
   if (!fs::exists(tokenizer_path)) {
     GTEST_SKIP() << "shared tokenizer missing: " << tokenizer_path;
   }
