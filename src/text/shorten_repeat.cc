@@ -40,7 +40,8 @@ std::string ShortenRepeat(std::string_view utf8, int threshold, int max_repeat_s
     if (limit != 0 && limit < upper) upper = limit + 1;
     for (long unit_long = 1; unit_long < upper; ++unit_long) {
       const auto unit = static_cast<size_t>(unit_long);
-      if (i + unit > t.size()) continue;
+      // Cheap rejection first: a second copy must start with the same code point.
+      if (i + 2 * unit > t.size() || t[i] != t[i + unit]) continue;
       size_t copies = 1;
       size_t next = i + unit;
       while (next + unit <= t.size() &&
