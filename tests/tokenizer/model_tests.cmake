@@ -5,3 +5,9 @@ imi_test(byte_level_table_test
 imi_test(model_parity_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_parity_test.cc
   DEPS imi_tokenizer)
+imi_test(decoders_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/decoders_test.cc
+  DEPS imi_tokenizer)
+imi_test(models_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/models_test.cc
+  DEPS imi_tokenizer)
