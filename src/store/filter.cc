@@ -258,6 +258,7 @@ const char* SqlOperator(Filter::Op op) {
 // SQLite: json_type() tells JSON types apart (json_extract maps true to 1).
 std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
                        std::string_view column, std::vector<SqlParam>* params) {
+  if ((op == Filter::Op::kEq || op == Filter::Op::kIn) && values.empty()) return "(0)";
   std::string json_path = "$";
   for (const std::string& seg : path) json_path += ".\"" + seg + "\"";
   std::string p = AddText(SqlDialect::kSqlite, params, json_path);
@@ -287,6 +288,8 @@ std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, cons
 // the "C" collation so ordering is bytewise like SQLite and the evaluator.
 std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
                          std::string_view column, std::vector<SqlParam>* params) {
+  // Every placeholder must be referenced, or Postgres cannot type it.
+  if ((op == Filter::Op::kEq || op == Filter::Op::kIn) && values.empty()) return "(false)";
   std::string array = "{";
   for (size_t i = 0; i < path.size(); ++i) {
     if (i) array += ',';

@@ -17,10 +17,12 @@ constexpr size_t kGrowth = 4;
 // Beyond this many HNSW candidates an exact filtered scan is cheaper.
 constexpr size_t kMaxAnnCandidates = 8192;
 
-bool BlobToVector(const void* blob, size_t bytes, int dimension, const float** out) {
-  if (bytes != static_cast<size_t>(dimension) * sizeof(float)) return false;
-  *out = static_cast<const float*>(blob);
-  return true;
+// The float32 vector in `column`, or nullptr when its size is not `dimension`.
+const float* VectorColumn(const SqliteStatement& st, int column, int dimension) {
+  size_t bytes = 0;
+  const void* blob = st.Blob(column, &bytes);
+  if (bytes != static_cast<size_t>(dimension) * sizeof(float)) return nullptr;
+  return static_cast<const float*>(blob);
 }
 
 }  // namespace
@@ -68,9 +70,8 @@ Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(Sql
   while (true) {
     IMI_ASSIGN_OR_RETURN(bool more, st.Step());
     if (!more) break;
-    size_t bytes = 0;
-    const float* vector = nullptr;
-    if (!BlobToVector(st.Blob(3, &bytes), bytes, dim, &vector))
+    const float* vector = VectorColumn(st, 3, dim);
+    if (vector == nullptr)
       return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
     Candidate c;
     c.chunk_id = st.Int(0);
@@ -113,9 +114,8 @@ Status EmbeddedStore::EnsureIndex(SqliteDb* db, const Row& row, IndexState* stat
   while (true) {
     IMI_ASSIGN_OR_RETURN(bool more, st.Step());
     if (!more) break;
-    size_t bytes = 0;
-    const float* vector = nullptr;
-    if (!BlobToVector(st.Blob(1, &bytes), bytes, row.info.spec.dimension, &vector))
+    const float* vector = VectorColumn(st, 1, row.info.spec.dimension);
+    if (vector == nullptr)
       return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
     IMI_RETURN_IF_ERROR(index->Add(static_cast<uint64_t>(st.Int(0)), vector));
   }
@@ -184,9 +184,8 @@ Result<bool> EmbeddedStore::AnnCandidates(SqliteDb* db, const Row& row, const Se
               passes = cached->second;
             }
           }
-          size_t bytes = 0;
-          const float* vector = nullptr;
-          if (passes && BlobToVector(lookup.Blob(2, &bytes), bytes, dim, &vector)) {
+          const float* vector = passes ? VectorColumn(lookup, 2, dim) : nullptr;
+          if (vector != nullptr) {
             Candidate c;
             c.chunk_id = chunk_id;
             c.document_id = std::move(document_id);
