@@ -1,1 +1,5 @@
 # imi_test(...) entries for the pipeline, loader and parity suites.
+imi_test(tokenizer_parity_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_parity_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json
+  LABELS parity)
