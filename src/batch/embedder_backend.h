@@ -1,0 +1,53 @@
+#ifndef IMI_BATCH_EMBEDDER_BACKEND_H_
+#define IMI_BATCH_EMBEDDER_BACKEND_H_
+
+#include <memory>
+
+#include "base/result.h"
+#include "batch/embedding_backend.h"
+#include "model/embedder.h"
+
+namespace imi::tokenizer {
+class Tokenizer;
+}
+
+namespace imi::batch {
+
+// Adapts model::Embedder to EmbeddingBackend: the one place that knows both.
+// Per-request normalisation is applied after inference (L2) when the model
+// does not normalise; a request for raw vectors from a model with a
+// Normalize module is Unprocessable. Left truncation is Unsupported.
+class EmbedderBackend : public EmbeddingBackend {
+ public:
+  // Takes ownership of `embedder`; loads a second, non-truncating tokenizer
+  // for /tokenize from the same files. Errors from the tokenizer loader.
+  static Result<std::unique_ptr<EmbedderBackend>> Create(std::unique_ptr<model::Embedder> embedder,
+                                                         const std::string& tokenizer_path);
+  ~EmbedderBackend() override;
+
+  Result<std::unique_ptr<PreparedInput>> Encode(std::string_view text, const EmbedOptions& options) const override;
+  Result<std::unique_ptr<PreparedInput>> EncodeTokens(const std::vector<int32_t>& ids,
+                                                      const EmbedOptions& options) const override;
+  Result<std::vector<std::vector<float>>> Infer(const std::vector<const PreparedInput*>& batch,
+                                                const EmbedOptions& options) const override;
+  Result<std::vector<TokenInfo>> Tokenize(std::string_view text, bool add_special_tokens) const override;
+  const BackendInfo& info() const override { return info_; }
+
+  const model::Embedder& embedder() const { return *embedder_; }
+
+ private:
+  EmbedderBackend() = default;
+  Status CheckNormalize(const EmbedOptions& options) const;
+
+  std::unique_ptr<model::Embedder> embedder_;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  BackendInfo info_;
+  // Ids the post-processor puts around a text, learnt by encoding "".
+  std::vector<int64_t> prefix_ids_;
+  std::vector<int64_t> suffix_ids_;
+  bool token_inputs_supported_ = false;
+};
+
+}  // namespace imi::batch
+
+#endif  // IMI_BATCH_EMBEDDER_BACKEND_H_
