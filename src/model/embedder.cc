@@ -1,0 +1,221 @@
+#include "model/embedder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+
+#include "base/utf8.h"
+#include "model/cpu_features.h"
+#include "model/model_dir.h"
+#include "model/onnx_session.h"
+#include "tokenizer/tokenizer.h"
+
+namespace imi::model {
+
+Embedder::Embedder() = default;
+Embedder::~Embedder() = default;
+
+Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
+  const auto start = std::chrono::steady_clock::now();
+  IMI_ASSIGN_OR_RETURN(ModelDir dir, LoadModelDir(config.model_path, config.tokenizer_path));
+  IMI_ASSIGN_OR_RETURN(VariantChoice choice,
+                       ChooseVariant(dir.onnx_files, DetectCpuFeatures(), config.variant));
+
+  std::unique_ptr<Embedder> e(new Embedder());
+  ModelInfo& info = e->info_;
+  info.id = dir.model_id;
+  info.revision = dir.revision;
+  info.root = dir.root;
+  info.variant_file = choice.file;
+  info.variant_reason = choice.reason;
+  info.quantized = choice.quantized;
+  info.architecture = dir.model_type;
+  info.vocab_size = dir.vocab_size;
+  info.pooling = config.pooling.value_or(dir.pooling);
+  info.normalize = config.normalize.value_or(dir.normalize);
+  info.prompts = dir.prompts;
+  info.default_prompt_name = dir.default_prompt_name;
+  info.position_limit = dir.PositionLimit();
+  e->max_batch_tokens_ = std::max<size_t>(config.max_batch_tokens, 1);
+  e->pad_id_ = dir.pad_token_id;
+
+  size_t max_len = dir.max_seq_length.value_or(info.position_limit > 0 ? info.position_limit : 512);
+  if (info.position_limit > 0) max_len = std::min(max_len, info.position_limit);
+  if (config.max_seq_length) {
+    if (*config.max_seq_length == 0) return Status::InvalidArgument("max length must be at least 1");
+    if (info.position_limit > 0 && *config.max_seq_length > info.position_limit) {
+      return Status::InvalidArgument("max length " + std::to_string(*config.max_seq_length) +
+                                     " exceeds the model's position limit " +
+                                     std::to_string(info.position_limit));
+    }
+    max_len = *config.max_seq_length;
+  }
+  info.max_seq_length = max_len;
+  if (!dir.include_prompt && (!dir.prompts.empty() || dir.default_prompt_name)) {
+    // Excluding prompt tokens from pooling is not implemented; refuse rather than differ.
+    return Status::Unsupported("the model's Pooling module sets include_prompt=false, which imi does not support");
+  }
+
+  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
+  IMI_ASSIGN_OR_RETURN(e->truncating_tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
+  e->tokenizer_->SetTruncation(std::nullopt);
+  e->tokenizer_->SetPadding(std::nullopt);
+  tokenizer::TruncationParams trunc;
+  trunc.max_length = max_len;
+  e->truncating_tokenizer_->SetTruncation(trunc);
+  e->truncating_tokenizer_->SetPadding(std::nullopt);
+
+  OnnxSessionOptions so;
+  so.model_path = (std::filesystem::path(dir.root) / choice.file).string();
+  so.intra_op_threads = config.threads;
+  so.output_name = config.output_name;
+  IMI_ASSIGN_OR_RETURN(e->session_, OnnxSession::Open(so));
+  const auto& inputs = e->session_->input_names();
+  e->feeds_token_types_ = std::find(inputs.begin(), inputs.end(), "token_type_ids") != inputs.end();
+  info.threads = e->session_->intra_op_threads();
+  info.output_name = e->session_->output_name();
+  info.dimension = static_cast<size_t>(
+      e->session_->output_hidden_size() > 0 ? e->session_->output_hidden_size() : dir.hidden_size);
+  info.load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return e;
+}
+
+Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions& options) const {
+  const size_t bad = utf8::FindInvalid(text);
+  if (bad != std::string_view::npos) {
+    return Status::InvalidArgument("input is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  }
+  std::string prompt;
+  if (options.prompt) {
+    prompt = *options.prompt;
+  } else {
+    const std::optional<std::string>& name =
+        options.prompt_name ? options.prompt_name : info_.default_prompt_name;
+    if (name) {
+      auto it = info_.prompts.find(*name);
+      if (it == info_.prompts.end()) {
+        std::string known;
+        for (const auto& [k, v] : info_.prompts) known += (known.empty() ? "" : ", ") + k;
+        return Status::InvalidArgument("unknown prompt name '" + *name + "' (the model has: " +
+                                       (known.empty() ? "none" : known) + ")");
+      }
+      prompt = it->second;
+    }
+  }
+  const std::string full = prompt + std::string(text);
+  IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, tokenizer_->Encode(full));
+  EncodedInput out;
+  if (enc.size() > info_.max_seq_length) {
+    if (!options.truncate) {
+      return Status::Unprocessable("input has " + std::to_string(enc.size()) +
+                                   " tokens, more than the model's max_seq_length " +
+                                   std::to_string(info_.max_seq_length) + " (truncation is off)");
+    }
+    out.truncated = true;
+    IMI_ASSIGN_OR_RETURN(enc, truncating_tokenizer_->Encode(full));
+  }
+  if (enc.size() == 0) return Status::InvalidArgument("input produced no tokens");
+  out.ids.assign(enc.ids.begin(), enc.ids.end());
+  out.type_ids.assign(enc.type_ids.begin(), enc.type_ids.end());
+  out.token_count = out.ids.size();
+  if (info_.vocab_size > 0) {
+    for (size_t i = 0; i < out.ids.size(); ++i) {
+      if (out.ids[i] < 0 || out.ids[i] >= info_.vocab_size) {
+        return Status::InvalidArgument(
+            "token id " + std::to_string(out.ids[i]) + " ('" + enc.tokens[i] +
+            "') is beyond the model's vocabulary of " + std::to_string(info_.vocab_size) +
+            ": tokenizer.json does not belong to this model");
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const EncodedInput*>& batch,
+                                                        const EmbedOptions& options) const {
+  if (batch.empty()) return std::vector<std::vector<float>>{};
+  if (options.dimensions > info_.dimension && info_.dimension > 0) {
+    return Status::InvalidArgument("dimensions " + std::to_string(options.dimensions) +
+                                   " exceeds the model's embedding size " +
+                                   std::to_string(info_.dimension));
+  }
+  SessionInputs in;
+  in.batch = static_cast<int64_t>(batch.size());
+  size_t longest = 0;
+  for (const EncodedInput* e : batch) longest = std::max(longest, e->ids.size());
+  if (longest == 0) return Status::InvalidArgument("empty encoded input");
+  in.sequence = static_cast<int64_t>(longest);
+  const size_t n = batch.size() * longest;
+  in.input_ids.assign(n, pad_id_);
+  in.attention_mask.assign(n, 0);
+  if (feeds_token_types_) in.token_type_ids.assign(n, 0);
+  std::vector<size_t> lengths(batch.size());
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const EncodedInput& e = *batch[b];
+    lengths[b] = e.ids.size();
+    for (size_t j = 0; j < longest; ++j) {
+      const size_t k = b * longest + j;
+      // Padding uses the model's pad id: XLM-R counts positions over non-pad ids.
+      in.input_ids[k] = j < e.ids.size() ? e.ids[j] : pad_id_;
+      in.attention_mask[k] = j < e.ids.size() ? 1 : 0;
+      if (feeds_token_types_ && j < e.type_ids.size()) in.token_type_ids[k] = e.type_ids[j];
+    }
+  }
+  IMI_ASSIGN_OR_RETURN(SessionOutput out, session_->Run(in));
+  std::vector<std::vector<float>> vectors;
+  if (out.shape.size() == 2) {
+    const int64_t hidden = out.shape[1];
+    for (size_t b = 0; b < batch.size(); ++b) {
+      vectors.emplace_back(out.data.begin() + b * hidden, out.data.begin() + (b + 1) * hidden);
+    }
+  } else if (out.shape.size() == 3 && out.shape[0] == in.batch && out.shape[1] == in.sequence) {
+    vectors = PoolTokens(out.data.data(), out.shape[0], out.shape[1], out.shape[2], lengths, info_.pooling);
+  } else {
+    return Status::Internal("model output has an unexpected shape");
+  }
+  for (auto& v : vectors) IMI_RETURN_IF_ERROR(FinishVector(&v, options.dimensions, info_.normalize));
+  return vectors;
+}
+
+Result<EmbedResult> Embedder::Embed(const std::vector<std::string>& texts,
+                                    const EmbedOptions& options) const {
+  std::vector<EncodedInput> encoded;
+  encoded.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto e = Encode(texts[i], options);
+    if (!e.ok()) {
+      return texts.size() == 1 ? e.status() : e.status().WithContext("input " + std::to_string(i));
+    }
+    encoded.push_back(std::move(e).value());
+  }
+  std::vector<size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return encoded[a].ids.size() < encoded[b].ids.size();
+  });
+  EmbedResult result;
+  result.vectors.resize(texts.size());
+  result.token_counts.resize(texts.size());
+  result.truncated.resize(texts.size());
+  size_t i = 0;
+  while (i < order.size()) {
+    // Sorted ascending, so the last input of a batch is its longest.
+    size_t j = i + 1;
+    while (j < order.size() && (j - i + 1) * encoded[order[j]].ids.size() <= max_batch_tokens_) ++j;
+    std::vector<const EncodedInput*> batch;
+    for (size_t k = i; k < j; ++k) batch.push_back(&encoded[order[k]]);
+    IMI_ASSIGN_OR_RETURN(auto vectors, Infer(batch, options));
+    for (size_t k = i; k < j; ++k) {
+      const size_t at = order[k];
+      result.vectors[at] = std::move(vectors[k - i]);
+      result.token_counts[at] = encoded[at].token_count;
+      result.truncated[at] = encoded[at].truncated;
+    }
+    i = j;
+  }
+  return result;
+}
+
+}  // namespace imi::model

@@ -1,0 +1,126 @@
+#ifndef IMI_MODEL_EMBEDDER_H_
+#define IMI_MODEL_EMBEDDER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "model/pooling.h"
+#include "model/variant.h"
+
+namespace imi::tokenizer {
+class Tokenizer;
+}
+
+namespace imi::model {
+
+class OnnxSession;
+
+// How to load a model. Only model_path is required.
+struct EmbedderConfig {
+  std::string model_path;      // sentence-transformers dir, or a bare .onnx file
+  std::string tokenizer_path;  // bare layout: tokenizer.json or its directory
+  VariantRequest variant;      // auto: best INT8 for this CPU, else FP32
+  int threads = 0;             // ONNX Runtime intra-op threads; 0: one per hardware thread
+  std::string output_name;     // empty: last_hidden_state / token_embeddings / sentence_embedding
+  std::optional<PoolingMode> pooling;     // overrides 1_Pooling/config.json
+  std::optional<bool> normalize;          // overrides the Normalize module
+  std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
+  size_t max_batch_tokens = 16384;        // padded tokens per ONNX run inside Embed
+};
+
+// Per-call options.
+struct EmbedOptions {
+  std::optional<std::string> prompt_name;  // a key of the model's prompts
+  std::optional<std::string> prompt;       // literal text put before each input
+  size_t dimensions = 0;                   // Matryoshka truncation; 0 keeps the model's size
+  bool truncate = true;                    // false: inputs over max_seq_length are Unprocessable
+};
+
+// One tokenised input, ready for Infer.
+struct EncodedInput {
+  std::vector<int64_t> ids;
+  std::vector<int64_t> type_ids;
+  size_t token_count = 0;  // tokens after truncation, special tokens included
+  bool truncated = false;
+};
+
+struct EmbedResult {
+  std::vector<std::vector<float>> vectors;  // in the caller's order
+  std::vector<size_t> token_counts;
+  std::vector<bool> truncated;
+};
+
+// What was loaded, for start-up messages and the HTTP API.
+struct ModelInfo {
+  std::string id;
+  std::string revision;  // empty when unknown
+  std::string root;
+  std::string variant_file;
+  std::string variant_reason;
+  bool quantized = false;
+  std::string architecture;  // config.json model_type
+  size_t dimension = 0;
+  size_t max_seq_length = 0;
+  size_t position_limit = 0;  // largest max_seq_length the model allows (0: unknown)
+  int64_t vocab_size = 0;
+  PoolingMode pooling = PoolingMode::kMean;
+  bool normalize = false;
+  std::map<std::string, std::string> prompts;
+  std::optional<std::string> default_prompt_name;
+  int threads = 0;
+  std::string output_name;
+  double load_ms = 0;
+};
+
+// Text in, sentence-transformers vectors out. All const methods are
+// thread-safe and share one ONNX Runtime session.
+class Embedder {
+ public:
+  // Reads the model directory, chooses the ONNX variant, loads tokenizer and
+  // session. Errors: NotFound (no tokenizer.json / ONNX file / variant),
+  // InvalidArgument (unexpected model inputs, bad overrides), Unsupported.
+  static Result<std::unique_ptr<Embedder>> Load(const EmbedderConfig& config);
+  ~Embedder();
+  Embedder(const Embedder&) = delete;
+  Embedder& operator=(const Embedder&) = delete;
+
+  // Applies the prompt, tokenises and truncates to max_seq_length.
+  // InvalidArgument: invalid UTF-8, unknown prompt name, ids beyond the
+  // model's vocabulary. Unprocessable: too long with truncate=false.
+  Result<EncodedInput> Encode(std::string_view text, const EmbedOptions& options) const;
+
+  // Pads the batch to its longest input, runs the model once, pools,
+  // normalises and truncates to options.dimensions. Vectors in batch order.
+  Result<std::vector<std::vector<float>>> Infer(const std::vector<const EncodedInput*>& batch,
+                                                const EmbedOptions& options) const;
+
+  // Encodes all texts, orders them by length, cuts batches by
+  // max_batch_tokens (padded), infers, and returns results in input order.
+  Result<EmbedResult> Embed(const std::vector<std::string>& texts, const EmbedOptions& options) const;
+
+  const ModelInfo& info() const { return info_; }
+
+ private:
+  Embedder();
+
+  ModelInfo info_;
+  size_t max_batch_tokens_ = 16384;
+  bool feeds_token_types_ = false;
+  int64_t pad_id_ = 0;
+  // Two tokenizers so that truncation can be detected without mutating
+  // shared state: one without truncation, one truncating to max_seq_length.
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  std::unique_ptr<tokenizer::Tokenizer> truncating_tokenizer_;
+  std::unique_ptr<OnnxSession> session_;
+};
+
+}  // namespace imi::model
+
+#endif  // IMI_MODEL_EMBEDDER_H_

@@ -1,0 +1,211 @@
+#include "model/onnx_session.h"
+
+#include <onnxruntime_cxx_api.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <filesystem>
+#include <thread>
+
+namespace imi::model {
+namespace {
+
+enum class InputRole { kInputIds, kAttentionMask, kTokenTypeIds, kPositionIds };
+
+Ort::Env& Environment() {
+  // One process-wide environment; ORT requires it to outlive every session.
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "imi");
+  return env;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct OnnxSession::Impl {
+  std::unique_ptr<Ort::Session> session;
+  std::vector<std::string> input_names;
+  std::vector<InputRole> roles;
+  std::vector<ONNXTensorElementDataType> input_types;
+  std::string output_name;
+  bool output_is_pooled = false;
+  int64_t hidden = 0;
+  int threads = 0;
+};
+
+OnnxSession::OnnxSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OnnxSession::~OnnxSession() = default;
+
+Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.model_path, ec)) {
+    return Status::NotFound("no ONNX file at " + options.model_path);
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->threads = options.intra_op_threads > 0
+                      ? options.intra_op_threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  try {
+    Ort::SessionOptions so;
+    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    so.SetIntraOpNumThreads(impl->threads);
+    so.SetInterOpNumThreads(1);
+    so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
+  } catch (const Ort::Exception& e) {
+    return Status::DataLoss("ONNX Runtime cannot load " + options.model_path + ": " + e.what());
+  } catch (const std::exception& e) {
+    return Status::Internal("loading " + options.model_path + ": " + e.what());
+  }
+
+  try {
+    Ort::AllocatorWithDefaultOptions alloc;
+    Ort::Session& s = *impl->session;
+    for (size_t i = 0; i < s.GetInputCount(); ++i) {
+      std::string name = s.GetInputNameAllocated(i, alloc).get();
+      InputRole role;
+      if (name == "input_ids") {
+        role = InputRole::kInputIds;
+      } else if (name == "attention_mask") {
+        role = InputRole::kAttentionMask;
+      } else if (name == "token_type_ids") {
+        role = InputRole::kTokenTypeIds;
+      } else if (name == "position_ids") {
+        role = InputRole::kPositionIds;
+      } else {
+        return Status::InvalidArgument("model input '" + name + "' of " + options.model_path +
+                                       " is not one imi can feed (input_ids, attention_mask, "
+                                       "token_type_ids, position_ids)");
+      }
+      auto type = s.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetElementType();
+      if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32) {
+        return Status::Unsupported("model input '" + name + "' is not int64 or int32");
+      }
+      impl->input_names.push_back(std::move(name));
+      impl->roles.push_back(role);
+      impl->input_types.push_back(type);
+    }
+    if (std::find(impl->roles.begin(), impl->roles.end(), InputRole::kInputIds) == impl->roles.end()) {
+      return Status::InvalidArgument("model " + options.model_path + " has no input_ids input (inputs: " +
+                                     JoinNames(impl->input_names) + ")");
+    }
+    std::vector<std::string> outputs;
+    for (size_t i = 0; i < s.GetOutputCount(); ++i) {
+      outputs.push_back(s.GetOutputNameAllocated(i, alloc).get());
+    }
+    size_t chosen = outputs.size();
+    if (!options.output_name.empty()) {
+      chosen = std::find(outputs.begin(), outputs.end(), options.output_name) - outputs.begin();
+      if (chosen == outputs.size()) {
+        return Status::NotFound("model has no output '" + options.output_name + "' (outputs: " +
+                                JoinNames(outputs) + ")");
+      }
+    } else {
+      for (const char* want : {"last_hidden_state", "token_embeddings", "sentence_embedding"}) {
+        chosen = std::find(outputs.begin(), outputs.end(), want) - outputs.begin();
+        if (chosen < outputs.size()) break;
+      }
+      if (chosen == outputs.size()) {
+        if (outputs.size() != 1) {
+          return Status::InvalidArgument("cannot tell which model output holds embeddings (" +
+                                         JoinNames(outputs) + "); name one with --output");
+        }
+        chosen = 0;
+      }
+    }
+    impl->output_name = outputs[chosen];
+    auto info = s.GetOutputTypeInfo(chosen).GetTensorTypeAndShapeInfo();
+    if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+      return Status::Unsupported("model output '" + impl->output_name + "' is not float32");
+    }
+    const std::vector<int64_t> shape = info.GetShape();
+    if (shape.size() != 2 && shape.size() != 3) {
+      return Status::Unsupported("model output '" + impl->output_name + "' has rank " +
+                                 std::to_string(shape.size()) + "; expected 2 or 3");
+    }
+    impl->output_is_pooled = shape.size() == 2;
+    impl->hidden = shape.back() > 0 ? shape.back() : 0;
+  } catch (const Ort::Exception& e) {
+    return Status::Internal(std::string("inspecting the model: ") + e.what());
+  }
+  return std::unique_ptr<OnnxSession>(new OnnxSession(std::move(impl)));
+}
+
+Result<SessionOutput> OnnxSession::Run(const SessionInputs& in) const {
+  const size_t n = static_cast<size_t>(in.batch * in.sequence);
+  if (in.batch <= 0 || in.sequence <= 0 || in.input_ids.size() != n || in.attention_mask.size() != n) {
+    return Status::InvalidArgument("batch inputs do not match their shape");
+  }
+  const std::array<int64_t, 2> dims = {in.batch, in.sequence};
+  std::vector<int64_t> positions;
+  std::vector<std::vector<int32_t>> narrowed;  // int32 copies for models with int32 inputs
+  narrowed.reserve(impl_->roles.size());
+  try {
+    Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    std::vector<Ort::Value> values;
+    std::vector<const char*> names;
+    for (size_t i = 0; i < impl_->roles.size(); ++i) {
+      const std::vector<int64_t>* source = nullptr;
+      switch (impl_->roles[i]) {
+        case InputRole::kInputIds:
+          source = &in.input_ids;
+          break;
+        case InputRole::kAttentionMask:
+          source = &in.attention_mask;
+          break;
+        case InputRole::kTokenTypeIds:
+          if (in.token_type_ids.size() != n) {
+            return Status::InvalidArgument("token_type_ids do not match the batch shape");
+          }
+          source = &in.token_type_ids;
+          break;
+        case InputRole::kPositionIds:
+          positions.resize(n);
+          for (int64_t b = 0; b < in.batch; ++b) {
+            for (int64_t j = 0; j < in.sequence; ++j) positions[b * in.sequence + j] = j;
+          }
+          source = &positions;
+          break;
+      }
+      // ORT does not write to inputs; the API takes non-const pointers.
+      if (impl_->input_types[i] == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32) {
+        narrowed.emplace_back(source->begin(), source->end());
+        values.push_back(Ort::Value::CreateTensor<int32_t>(mem, narrowed.back().data(), n,
+                                                           dims.data(), dims.size()));
+      } else {
+        values.push_back(Ort::Value::CreateTensor<int64_t>(
+            mem, const_cast<int64_t*>(source->data()), n, dims.data(), dims.size()));
+      }
+      names.push_back(impl_->input_names[i].c_str());
+    }
+    const char* output = impl_->output_name.c_str();
+    auto results = impl_->session->Run(Ort::RunOptions{nullptr}, names.data(), values.data(),
+                                       values.size(), &output, 1);
+    auto info = results[0].GetTensorTypeAndShapeInfo();
+    SessionOutput out;
+    out.shape = info.GetShape();
+    const float* data = results[0].GetTensorData<float>();
+    out.data.assign(data, data + info.GetElementCount());
+    return out;
+  } catch (const Ort::Exception& e) {
+    return Status::Internal(std::string("ONNX Runtime run failed: ") + e.what());
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("ONNX Runtime run failed: ") + e.what());
+  }
+}
+
+const std::vector<std::string>& OnnxSession::input_names() const { return impl_->input_names; }
+const std::string& OnnxSession::output_name() const { return impl_->output_name; }
+bool OnnxSession::output_is_pooled() const { return impl_->output_is_pooled; }
+int64_t OnnxSession::output_hidden_size() const { return impl_->hidden; }
+int OnnxSession::intra_op_threads() const { return impl_->threads; }
+
+}  // namespace imi::model

@@ -1,0 +1,70 @@
+#ifndef IMI_MODEL_ONNX_SESSION_H_
+#define IMI_MODEL_ONNX_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace imi::model {
+
+struct OnnxSessionOptions {
+  std::string model_path;     // an .onnx file (external data next to it is found by ORT)
+  int intra_op_threads = 0;   // 0: one per hardware thread
+  std::string output_name;    // empty: last_hidden_state, token_embeddings, then sentence_embedding
+};
+
+// One padded batch, row-major [batch, sequence]; right padding, mask 1 on tokens.
+struct SessionInputs {
+  int64_t batch = 0;
+  int64_t sequence = 0;
+  std::vector<int64_t> input_ids;
+  std::vector<int64_t> attention_mask;
+  std::vector<int64_t> token_type_ids;  // fed only when the model has that input
+};
+
+// The chosen output, copied out of ONNX Runtime: shape is [batch, sequence,
+// hidden] for token embeddings or [batch, hidden] for pooled ones.
+struct SessionOutput {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+// The ONNX Runtime adapter: the only code in imi that includes ONNX Runtime
+// headers. One session, full graph optimisation; Run is const and may be
+// called from many threads at once (ONNX Runtime's Run is thread-safe).
+// Every ONNX Runtime error or exception comes back as a Status.
+class OnnxSession {
+ public:
+  // Loads the model and discovers its inputs (input_ids, attention_mask,
+  // token_type_ids, position_ids; anything else is InvalidArgument naming it)
+  // and output. NotFound when the file or a named output is missing;
+  // DataLoss when ONNX Runtime cannot parse the file.
+  static Result<std::unique_ptr<OnnxSession>> Open(const OnnxSessionOptions& options);
+  ~OnnxSession();
+  OnnxSession(const OnnxSession&) = delete;
+  OnnxSession& operator=(const OnnxSession&) = delete;
+
+  // Runs one batch. InvalidArgument for inconsistent input sizes; Internal
+  // for a failure inside ONNX Runtime (the message carries its text).
+  Result<SessionOutput> Run(const SessionInputs& inputs) const;
+
+  const std::vector<std::string>& input_names() const;
+  const std::string& output_name() const;
+  // True when the output is already pooled ([batch, hidden]).
+  bool output_is_pooled() const;
+  // Hidden size from the output's static shape, or 0 when it is symbolic.
+  int64_t output_hidden_size() const;
+  int intra_op_threads() const;
+
+ private:
+  struct Impl;
+  explicit OnnxSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace imi::model
+
+#endif  // IMI_MODEL_ONNX_SESSION_H_
