@@ -1,9 +1,9 @@
 #include "tokenizer/decoder_text.h"
 
-#include <oniguruma.h>
-
-#include <mutex>
+#include <algorithm>
 #include <vector>
+
+#include "tokenizer/onig_regex.h"
 
 namespace imi::tokenizer {
 namespace {
@@ -57,36 +57,25 @@ class Literal final : public TextPattern {
   std::string literal_;
 };
 
-void InitOnigurumaOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
-    onig_initialize(encodings, 1);
-  });
-}
-
+// Replace with an Oniguruma pattern, through the pipeline's regex adapter.
 class Regex final : public TextPattern {
  public:
-  explicit Regex(regex_t* regex) : regex_(regex) {}
-  ~Regex() override { onig_free(regex_); }
-  Regex(const Regex&) = delete;
-  Regex& operator=(const Regex&) = delete;
+  explicit Regex(std::unique_ptr<OnigRegex> regex) : regex_(std::move(regex)) {}
 
   std::string ReplaceAll(std::string_view text, std::string_view content) const override {
-    OnigRegion* region = onig_region_new();
-    const auto* begin = reinterpret_cast<const UChar*>(text.data());
-    const UChar* end = begin + text.size();
-    std::string out = Rebuild(text, content, [&](size_t from) -> std::optional<std::pair<size_t, size_t>> {
-      int r = onig_search(regex_, begin, end, begin + from, end, region, ONIG_OPTION_NONE);
-      if (r < 0) return std::nullopt;
-      return std::make_pair(static_cast<size_t>(region->beg[0]), static_cast<size_t>(region->end[0]));
-    });
-    onig_region_free(region, 1);
+    std::string out;
+    for (const PatternPiece& piece : regex_->FindMatches(text)) {
+      if (piece.is_match) {
+        out.append(content);
+      } else {
+        out.append(text.substr(piece.range.first, piece.range.second - piece.range.first));
+      }
+    }
     return out;
   }
 
  private:
-  regex_t* regex_;
+  std::unique_ptr<OnigRegex> regex_;
 };
 
 }  // namespace
@@ -96,19 +85,9 @@ std::unique_ptr<TextPattern> LiteralPattern(std::string literal) {
 }
 
 Result<std::unique_ptr<TextPattern>> RegexPattern(const std::string& pattern) {
-  InitOnigurumaOnce();
-  regex_t* regex = nullptr;
-  OnigErrorInfo info;
-  const auto* p = reinterpret_cast<const UChar*>(pattern.data());
-  int r = onig_new(&regex, p, p + pattern.size(), ONIG_OPTION_CAPTURE_GROUP, ONIG_ENCODING_UTF8,
-                   ONIG_SYNTAX_RUBY, &info);
-  if (r != ONIG_NORMAL) {
-    UChar message[ONIG_MAX_ERROR_MESSAGE_LEN];
-    onig_error_code_to_str(message, r, &info);
-    return Status::InvalidArgument("Replace decoder: bad regex \"" + pattern +
-                                   "\": " + reinterpret_cast<const char*>(message));
-  }
-  return std::unique_ptr<TextPattern>(std::make_unique<Regex>(regex));
+  auto regex = OnigRegex::Compile(pattern);
+  if (!regex.ok()) return regex.status().WithContext("Replace decoder");
+  return std::unique_ptr<TextPattern>(std::make_unique<Regex>(std::move(regex).value()));
 }
 
 std::string Utf8Lossy(std::string_view bytes) {
