@@ -129,7 +129,7 @@ struct EmbeddedOptions {
   std::string directory;            // created if missing
   int64_t exact_threshold = 2048;   // collections with fewer chunks are scanned exactly
   int hnsw_m = 16;
-  int hnsw_ef_construction = 200;
+  int hnsw_ef_construction = 64;   // same as pgvector's default, so the backends compare fairly
   int hnsw_ef_search = 64;
 };
 
