@@ -11,7 +11,11 @@ namespace imi::cli {
 // code from ExitCodeFor after printing one line "imi <cmd>: <reason>" to
 // stderr).
 void AddVersionCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
+void AddEmbedCommand(CLI::App& app, int* exit_code);
 void AddNormalizeCommand(CLI::App& app, int* exit_code);
+void AddPullCommand(CLI::App& app, int* exit_code);
+void AddTokenizeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 

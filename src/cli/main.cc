@@ -24,7 +24,11 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   imi::cli::AddVersionCommand(app, &exit_code);
+  imi::cli::AddServeCommand(app, &exit_code);
+  imi::cli::AddEmbedCommand(app, &exit_code);
   imi::cli::AddNormalizeCommand(app, &exit_code);
+  imi::cli::AddPullCommand(app, &exit_code);
+  imi::cli::AddTokenizeCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);
