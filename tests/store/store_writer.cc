@@ -1,0 +1,76 @@
+// Test helper for durability_test: writes to an embedded store and reports
+// each acknowledged write on stdout, until the test kills it.
+//   store_writer DIR batches   batches of 10 one-chunk documents, "ACK <n>" after each
+//   store_writer DIR big N     "BEGIN", one batch of N two-chunk documents, "ACK"
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "store/vector_store.h"
+
+using imi::store::Chunk;
+using imi::store::Document;
+
+namespace {
+
+constexpr int kDim = 32;
+
+Document MakeDoc(const std::string& id, int chunks, int seed) {
+  Document doc;
+  doc.id = id;
+  doc.text = "document " + id;
+  doc.metadata = {{"seed", seed}};
+  for (int c = 0; c < chunks; ++c) {
+    Chunk chunk;
+    chunk.ordinal = c;
+    chunk.text = doc.text;
+    for (int i = 0; i < kDim; ++i) chunk.vector.push_back(static_cast<float>((seed * 31 + i * 7 + c) % 97) + 1.0f);
+    doc.chunks.push_back(std::move(chunk));
+  }
+  return doc;
+}
+
+int Fail(const imi::Status& status) {
+  std::fprintf(stderr, "store_writer: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: store_writer DIR batches | store_writer DIR big N\n");
+    return 2;
+  }
+  imi::store::EmbeddedOptions options;
+  options.directory = argv[1];
+  auto store = imi::store::OpenEmbeddedStore(options);
+  if (!store.ok()) return Fail(store.status());
+  imi::Status created = (*store)->CreateCollection({"durable", "test/model", "r1", kDim, imi::store::Metric::kCosine});
+  if (!created.ok()) return Fail(created);
+  std::string mode = argv[2];
+  if (mode == "batches") {
+    for (int batch = 0;; ++batch) {
+      std::vector<Document> docs;
+      for (int i = 0; i < 10; ++i) docs.push_back(MakeDoc("b" + std::to_string(batch) + "-" + std::to_string(i), 1, batch * 10 + i));
+      auto result = (*store)->Upsert("durable", std::move(docs));
+      if (!result.ok()) return Fail(result.status());
+      std::printf("ACK %d\n", batch);
+      std::fflush(stdout);
+    }
+  }
+  if (mode == "big" && argc > 3) {
+    int n = std::atoi(argv[3]);
+    std::vector<Document> docs;
+    for (int i = 0; i < n; ++i) docs.push_back(MakeDoc("big-" + std::to_string(i), 2, i));
+    std::printf("BEGIN\n");
+    std::fflush(stdout);
+    auto result = (*store)->Upsert("durable", std::move(docs));
+    if (!result.ok()) return Fail(result.status());
+    std::printf("ACK\n");
+    std::fflush(stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "store_writer: unknown mode %s\n", mode.c_str());
+  return 2;
+}
