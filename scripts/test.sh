@@ -4,7 +4,8 @@
 # (Ninja, Release), starts a throw-away PostgreSQL 15 + pgvector cluster on
 # loopback (IMI_TEST_PG_DSN), runs CTest and exits with CTest's status.
 #
-# Environment: IMI_BUILD_DIR (default build), IMI_JOBS (default 2),
+# Environment: IMI_BUILD_DIR (default build), IMI_JOBS build jobs (default 2),
+# IMI_TEST_JOBS parallel tests (default 1: tests share one database),
 # IMI_TEST_TIMEOUT seconds per test (default 600), IMI_SKIP_SETUP=1 to skip
 # scripts/setup.sh when the dependencies are known to be installed.
 set -euo pipefail
@@ -13,6 +14,7 @@ REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO_DIR
 readonly BUILD_DIR="${IMI_BUILD_DIR:-build}"
 readonly JOBS="${IMI_JOBS:-2}"
+readonly TEST_JOBS="${IMI_TEST_JOBS:-1}"
 readonly TEST_TIMEOUT="${IMI_TEST_TIMEOUT:-600}"
 
 say() { printf 'test: %s\n' "$*"; }
@@ -48,6 +50,6 @@ say "postgres: IMI_TEST_PG_DSN=${IMI_TEST_PG_DSN}"
 
 say "ctest: per-test timeout ${TEST_TIMEOUT}s"
 status=0
-ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout "${TEST_TIMEOUT}" -j"${JOBS}" || status=$?
+ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout "${TEST_TIMEOUT}" -j"${TEST_JOBS}" || status=$?
 say "ctest exit status ${status}"
 exit "${status}"
