@@ -22,6 +22,8 @@ namespace {
 
 constexpr size_t kReadChunkBytes = 1 << 16;
 constexpr size_t kWriteFlushBytes = 1 << 16;
+// Upper bound accepted for --repeat and --max-repeat-substr-length.
+constexpr int kMaxCount = 1000000;
 
 struct NormalizeArgs {
   std::vector<std::string> files;
@@ -200,11 +202,11 @@ void AddNormalizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("files", args->files, "UTF-8 text files to read in order ('-' = stdin; default: stdin)");
   cmd->add_option("--repeat", args->repeat,
                   "Cut substrings repeated more than N times to N copies (0 = off)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxCount))
       ->default_val(0);
   cmd->add_option("--max-repeat-substr-length", args->max_repeat_substr_length,
                   "Longest repeated unit --repeat looks for, in characters (0 = no limit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, kMaxCount))
       ->default_val(8);
   cmd->add_option("--tilde", args->tilde, "What to do with ~ ∼ ∾ 〜 〰 ～")
       ->check(CLI::IsMember({"remove", "normalize", "normalize_zenkaku", "ignore"}))

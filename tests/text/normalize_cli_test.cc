@@ -183,6 +183,13 @@ TEST_F(NormalizeCliTest, RejectsAnUnknownTildeModeWithoutOutput) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(NormalizeCliTest, RejectsANegativeRepeatNamingTheOption) {
+  const RunResult r = Run("--repeat -1", "a\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("--repeat"), std::string::npos) << r.err;
+}
+
 TEST_F(NormalizeCliTest, HelpShowsOptionsAndExamples) {
   const RunResult r = Run("--help", "");
   EXPECT_EQ(r.exit_code, 0);
