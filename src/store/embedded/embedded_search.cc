@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <unordered_map>
 
 #include "store/embedded/embedded_store.h"
@@ -111,14 +112,21 @@ Status EmbeddedStore::EnsureIndex(SqliteDb* db, const Row& row, IndexState* stat
   IMI_ASSIGN_OR_RETURN(SqliteStatement st,
                        SqliteStatement::Prepare(db, "SELECT id, vector FROM chunks WHERE collection_id = ?1"));
   st.BindInt(1, row.id);
+  std::vector<uint64_t> labels;
+  std::vector<float> vectors;
+  labels.reserve(static_cast<size_t>(row.info.chunk_count));
+  vectors.reserve(static_cast<size_t>(row.info.chunk_count) * static_cast<size_t>(row.info.spec.dimension));
   while (true) {
     IMI_ASSIGN_OR_RETURN(bool more, st.Step());
     if (!more) break;
     const float* vector = VectorColumn(st, 1, row.info.spec.dimension);
     if (vector == nullptr)
       return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
-    IMI_RETURN_IF_ERROR(index->Add(static_cast<uint64_t>(st.Int(0)), vector));
+    labels.push_back(static_cast<uint64_t>(st.Int(0)));
+    vectors.insert(vectors.end(), vector, vector + row.info.spec.dimension);
   }
+  int threads = static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
+  IMI_RETURN_IF_ERROR(index->AddBatch(labels, vectors, threads));
   state->index = std::move(index);
   state->index_version = row.data_version;
   state->dirty = true;

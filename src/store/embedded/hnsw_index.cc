@@ -5,11 +5,15 @@
 
 #include <cmath>
 #include <cstring>
+#include <atomic>
 #include <exception>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 
 #include "base/file.h"
 #include "store/embedded/crc32c.h"
+#include "store/embedded/distance.h"
 
 namespace imi::store {
 
@@ -19,34 +23,48 @@ constexpr char kMagic[8] = {'I', 'M', 'I', 'H', 'N', 'S', 'W', '\0'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHeaderSize = 56;
 
-// hnswlib has no L1 space; this one plugs Manhattan distance into it.
-class L1Space : public hnswlib::SpaceInterface<float> {
+// imi's own hnswlib spaces: the kernels in distance.h pick AVX2+FMA at run
+// time, where hnswlib's spaces fix their SIMD level at compile time. hnswlib
+// has no L1 space at all.
+enum class SpaceKind { kInnerProduct, kL2, kL1 };
+
+class Space : public hnswlib::SpaceInterface<float> {
  public:
-  explicit L1Space(size_t dim) : dim_(dim) {}
+  Space(SpaceKind kind, size_t dim) : kind_(kind), dim_(dim) {}
   size_t get_data_size() override { return dim_ * sizeof(float); }
-  hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
+  hnswlib::DISTFUNC<float> get_dist_func() override {
+    switch (kind_) {
+      case SpaceKind::kInnerProduct: return &InnerProductDistance;
+      case SpaceKind::kL2: return &L2Distance;
+      case SpaceKind::kL1: return &L1Distance;
+    }
+    return &L2Distance;
+  }
   void* get_dist_func_param() override { return &dim_; }
 
  private:
-  static float Distance(const void* a, const void* b, const void* param) {
-    const auto* x = static_cast<const float*>(a);
-    const auto* y = static_cast<const float*>(b);
-    size_t n = *static_cast<const size_t*>(param);
-    float sum = 0;
-    for (size_t i = 0; i < n; ++i) sum += std::fabs(x[i] - y[i]);
-    return sum;
+  static size_t Dim(const void* param) { return *static_cast<const size_t*>(param); }
+  static float InnerProductDistance(const void* a, const void* b, const void* param) {
+    return 1.0f - DotProduct(static_cast<const float*>(a), static_cast<const float*>(b), Dim(param));
   }
+  static float L2Distance(const void* a, const void* b, const void* param) {
+    return SquaredL2(static_cast<const float*>(a), static_cast<const float*>(b), Dim(param));
+  }
+  static float L1Distance(const void* a, const void* b, const void* param) {
+    return ManhattanL1(static_cast<const float*>(a), static_cast<const float*>(b), Dim(param));
+  }
+  SpaceKind kind_;
   size_t dim_;
 };
 
 std::unique_ptr<hnswlib::SpaceInterface<float>> MakeSpace(Metric metric, size_t dim) {
   switch (metric) {
-    case Metric::kL2: return std::make_unique<hnswlib::L2Space>(dim);
-    case Metric::kL1: return std::make_unique<L1Space>(dim);
+    case Metric::kL2: return std::make_unique<Space>(SpaceKind::kL2, dim);
+    case Metric::kL1: return std::make_unique<Space>(SpaceKind::kL1, dim);
     case Metric::kCosine:
-    case Metric::kIp: return std::make_unique<hnswlib::InnerProductSpace>(dim);
+    case Metric::kIp: return std::make_unique<Space>(SpaceKind::kInnerProduct, dim);
   }
-  return std::make_unique<hnswlib::L2Space>(dim);
+  return std::make_unique<Space>(SpaceKind::kL2, dim);
 }
 
 void PutU32(std::string* out, uint32_t v) {
@@ -113,6 +131,42 @@ Status HnswIndex::Add(uint64_t label, const float* vector) {
   } catch (const std::exception& e) {
     return Status::ResourceExhausted(std::string("cannot add to the HNSW index: ") + e.what());
   }
+  return Status::Ok();
+}
+
+Status HnswIndex::AddBatch(const std::vector<uint64_t>& labels, const std::vector<float>& vectors, int threads) {
+  hnswlib::HierarchicalNSW<float>& g = *impl_->graph;
+  const size_t dim = static_cast<size_t>(impl_->params.dimension);
+  const size_t n = labels.size();
+  if (vectors.size() != n * dim) return Status::Internal("AddBatch: vectors do not match labels");
+  try {
+    if (g.cur_element_count + n > g.max_elements_) g.resizeIndex(g.cur_element_count + n);
+  } catch (const std::exception& e) {
+    return Status::ResourceExhausted(std::string("cannot grow the HNSW index: ") + e.what());
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  std::string error;
+  auto work = [&] {
+    std::vector<float> buffer;
+    while (!failed.load()) {
+      size_t i = next.fetch_add(1);
+      if (i >= n) break;
+      try {
+        g.addPoint(impl_->Prepare(&vectors[i * dim], &buffer), static_cast<hnswlib::labeltype>(labels[i]));
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        error = e.what();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (failed) return Status::ResourceExhausted("cannot add to the HNSW index: " + error);
   return Status::Ok();
 }
 

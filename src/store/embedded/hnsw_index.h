@@ -44,6 +44,9 @@ class HnswIndex {
 
   // Adds a vector of `dimension` floats (grows capacity as needed).
   Status Add(uint64_t label, const float* vector);
+  // Adds labels[i] -> vectors[i * dimension ...] using `threads` threads
+  // (hnswlib inserts concurrently). ResourceExhausted if memory runs out.
+  Status AddBatch(const std::vector<uint64_t>& labels, const std::vector<float>& vectors, int threads);
   // Excludes a label from results; unknown labels are ignored.
   void MarkDeleted(uint64_t label);
   // Up to `count` nearest labels with their index distances (smaller is
