@@ -100,7 +100,7 @@ TEST(DurabilityTest, EveryAcknowledgedBatchSurvivesKillNine) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   for (int batch = 0; batch <= last_ack; ++batch) {
     for (int i = 0; i < 10; ++i) {
-      std::string id = "b" + std::to_string(batch) + "-" + std::to_string(i);
+      std::string id = std::string("b") + std::to_string(batch) + "-" + std::to_string(i);
       auto doc = (*store)->GetDocument("durable", id);
       ASSERT_TRUE(doc.ok()) << id << ": " << doc.status().ToString();
       EXPECT_EQ(doc->chunks.size(), 1u);

@@ -129,7 +129,7 @@ TEST_F(IndexRecoveryTest, IndexFileIsWrittenAndRebuiltWhenMissingStaleOrCorrupt)
     std::vector<Document> docs;
     for (int i = 0; i < 200; ++i) {
       vectors.push_back(RandomVector(&rng_, kDim));
-      docs.push_back(Doc("d" + std::to_string(i), vectors.back()));
+      docs.push_back(Doc(std::string("d") + std::to_string(i), vectors.back()));
     }
     ASSERT_TRUE(store->Upsert("c", docs).ok());
     EXPECT_EQ(Top(store.get(), vectors[17]), "d17");

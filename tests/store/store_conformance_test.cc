@@ -145,7 +145,7 @@ TEST_P(StoreConformanceTest, FiltersSelectTheDocumentsListedInTheDataFile) {
   std::string name = Create(2, Metric::kL2);
   std::vector<Document> docs;
   for (size_t i = 0; i < data["documents"].size(); ++i)
-    docs.push_back(Doc("d" + std::to_string(i), {static_cast<float>(i), 1.0f}, data["documents"][i]));
+    docs.push_back(Doc(std::string("d") + std::to_string(i), {static_cast<float>(i), 1.0f}, data["documents"][i]));
   UpsertOk(name, std::move(docs));
   for (const Json& c : data["cases"]) {
     if (c.value("error", false)) continue;
@@ -153,7 +153,7 @@ TEST_P(StoreConformanceTest, FiltersSelectTheDocumentsListedInTheDataFile) {
     auto filter = Filter::Parse(c["filter"]);
     ASSERT_TRUE(filter.ok());
     std::vector<std::string> expected;
-    for (int i : c["matches"].get<std::vector<int>>()) expected.push_back("d" + std::to_string(i));
+    for (int i : c["matches"].get<std::vector<int>>()) expected.push_back(std::string("d") + std::to_string(i));
     for (bool exact : {false, true}) {
       SearchRequest request;
       request.vector = {0.0f, 1.0f};
@@ -172,7 +172,7 @@ TEST_P(StoreConformanceTest, SelectiveFilterStillYieldsKResults) {
   std::string name = Create(dim, Metric::kCosine);
   std::mt19937 rng(7);
   std::vector<Document> docs;
-  for (int i = 0; i < 1200; ++i) docs.push_back(Doc("d" + std::to_string(i), RandomVector(&rng, dim), {{"group", i % 40}}));
+  for (int i = 0; i < 1200; ++i) docs.push_back(Doc(std::string("d") + std::to_string(i), RandomVector(&rng, dim), {{"group", i % 40}}));
   UpsertOk(name, std::move(docs));
   // 2.5% and 10% of the documents: the first is answered by the exact
   // fallback, the second by a widened ANN search.

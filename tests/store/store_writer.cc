@@ -30,6 +30,13 @@ Document MakeDoc(const std::string& id, int chunks, int seed) {
   return doc;
 }
 
+// "b<batch>-<i>", the id durability_test looks for.
+std::string BatchDocId(int batch, int i) {
+  std::string id = "b";
+  id.append(std::to_string(batch)).append("-").append(std::to_string(i));
+  return id;
+}
+
 int Fail(const imi::Status& status) {
   std::fprintf(stderr, "store_writer: %s\n", status.ToString().c_str());
   return 1;
@@ -52,7 +59,7 @@ int main(int argc, char** argv) {
   if (mode == "batches") {
     for (int batch = 0;; ++batch) {
       std::vector<Document> docs;
-      for (int i = 0; i < 10; ++i) docs.push_back(MakeDoc("b" + std::to_string(batch) + "-" + std::to_string(i), 1, batch * 10 + i));
+      for (int i = 0; i < 10; ++i) docs.push_back(MakeDoc(BatchDocId(batch, i), 1, batch * 10 + i));
       auto result = (*store)->Upsert("durable", std::move(docs));
       if (!result.ok()) return Fail(result.status());
       std::printf("ACK %d\n", batch);
