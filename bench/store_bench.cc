@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "store/embedded/distance.h"
 #include "store/vector_store.h"
 
 namespace {
@@ -199,6 +200,14 @@ std::string PgChunksTable(const std::string& dsn, const std::string& name) {
   return table;
 }
 
+std::string LoadAverage() {
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) != 3) return "unknown";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.1f %.1f %.1f", load[0], load[1], load[2]);
+  return buf;
+}
+
 std::vector<int> ParseList(const std::string& s) {
   std::vector<int> out;
   std::stringstream ss(s);
@@ -235,8 +244,10 @@ int main(int argc, char** argv) {
   if (o.dir.empty()) o.dir = (std::filesystem::temp_directory_path() / ("imi-store-bench-" + std::to_string(o.size))).string();
   std::filesystem::remove_all(o.dir);
 
-  std::printf("# store_bench: %lld vectors, %d dims, cosine, %d queries, k=%d, %u hardware threads\n",
-              static_cast<long long>(o.size), o.dim, o.queries, o.k, std::thread::hardware_concurrency());
+  std::printf("# store_bench: %lld vectors, %d dims, cosine, %d queries, k=%d, %u hardware threads, "
+              "distance kernels %s, load average at start %s\n",
+              static_cast<long long>(o.size), o.dim, o.queries, o.k, std::thread::hardware_concurrency(),
+              imi::store::DistanceKernelName(), LoadAverage().c_str());
   auto t0 = Clock::now();
   Data data = Generate(o);
   auto truth = GroundTruth(o, data);
@@ -301,5 +312,7 @@ int main(int argc, char** argv) {
     (void)(*store)->DeleteCollection(name);
   }
   std::filesystem::remove_all(o.dir);
+  std::printf("\n# load average at end: %s (2 cores shared with other work: p99 includes scheduling delays)\n",
+              LoadAverage().c_str());
   return 0;
 }
