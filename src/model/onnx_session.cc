@@ -122,7 +122,9 @@ Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions&
       }
     }
     impl->output_name = outputs[chosen];
-    auto info = s.GetOutputTypeInfo(chosen).GetTensorTypeAndShapeInfo();
+    // The shape info is a view into the TypeInfo, which must stay alive.
+    Ort::TypeInfo type_info = s.GetOutputTypeInfo(chosen);
+    auto info = type_info.GetTensorTypeAndShapeInfo();
     if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
       return Status::Unsupported("model output '" + impl->output_name + "' is not float32");
     }

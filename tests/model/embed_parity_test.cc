@@ -43,12 +43,14 @@ struct Case {
 std::vector<Case> LoadCases(const testing::Fixtures& f) {
   std::map<std::string, Json> numpy;
   for (const char* m : {"tiny-bert", "tiny-xlmr"}) {
-    for (auto& c : ReadJson(f.Path(std::string("expected_") + m + ".json"))["cases"]) {
+    const Json file = ReadJson(f.Path(std::string("expected_") + m + ".json"));
+    for (const auto& c : file["cases"]) {
       numpy[c["name"].get<std::string>()] = c["vectors"];
     }
   }
   std::vector<Case> cases;
-  for (auto& c : ReadJson(f.Path("ref_node.json"))["cases"]) {
+  const Json node = ReadJson(f.Path("ref_node.json"));
+  for (const auto& c : node["cases"]) {
     cases.push_back({c, numpy.at(c["name"].get<std::string>())});
   }
   return cases;
@@ -126,6 +128,7 @@ TEST(EmbedParityTest, EmbedFromTextEqualsNumpyAndNodeForEveryCase) {
   const auto cases = LoadCases(f);
   const auto corpus = ReadLines(f.Path("corpus.txt"));
   ASSERT_GE(corpus.size(), 500u);
+  ASSERT_FALSE(cases.empty());
   for (const Case& c : cases) {
     SCOPED_TRACE(c.spec["name"].get<std::string>());
     auto embedder = LoadFor(f, c.spec);
