@@ -1,0 +1,246 @@
+// imi embed: text lines (or JSON objects with "text") in, one sentence
+// vector per input out, as JSON lines, raw float32 or .npy.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/utf8.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "model/cpu_features.h"
+#include "model/embedder.h"
+#include "text/normalize.h"
+
+namespace imi::cli {
+namespace {
+
+constexpr size_t kChunkLines = 1024;
+
+struct EmbedFlags {
+  std::string model;
+  std::string tokenizer;
+  std::string variant = "auto";
+  std::string pooling;
+  bool normalize = false;
+  bool no_normalize = false;
+  size_t dimensions = 0;
+  std::string prompt_name;
+  std::optional<std::string> prompt;
+  bool normalize_text = false;
+  bool jsonl = false;
+  std::string format = "jsonl";
+  int threads = 0;
+  size_t max_length = 0;
+  std::string output;
+  size_t max_batch_tokens = 16384;
+  bool no_truncate = false;
+  size_t batch_size = 0;
+};
+
+// Embeds in input order, `batch_size` inputs per ONNX run (for benchmarks
+// that compare with pipelines batching that way).
+Result<model::EmbedResult> EmbedInOrder(const model::Embedder& embedder, const std::vector<std::string>& texts,
+                                        const model::EmbedOptions& options, size_t batch_size) {
+  model::EmbedResult result;
+  for (size_t i = 0; i < texts.size(); i += batch_size) {
+    std::vector<model::EncodedInput> encoded;
+    for (size_t k = i; k < std::min(texts.size(), i + batch_size); ++k) {
+      IMI_ASSIGN_OR_RETURN(auto e, embedder.Encode(texts[k], options));
+      encoded.push_back(std::move(e));
+    }
+    std::vector<const model::EncodedInput*> batch;
+    for (const auto& e : encoded) {
+      batch.push_back(&e);
+      result.token_counts.push_back(e.token_count);
+      result.truncated.push_back(e.truncated);
+    }
+    IMI_ASSIGN_OR_RETURN(auto vectors, embedder.Infer(batch, options));
+    for (auto& v : vectors) result.vectors.push_back(std::move(v));
+  }
+  return result;
+}
+
+void AppendFloat(std::string* out, float x) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  out->append(buf, r.ptr);
+}
+
+// Turns one input line into the text to embed.
+Result<std::string> TextOfLine(const std::string& line, const EmbedFlags& flags) {
+  const size_t bad = utf8::FindInvalid(line);
+  if (bad != std::string::npos) {
+    return Status::InvalidArgument("input is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  }
+  std::string text;
+  if (flags.jsonl) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+      return Status::InvalidArgument("expected a JSON object with a string \"text\"");
+    }
+    text = j["text"].get<std::string>();
+  } else {
+    text = line;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+  }
+  if (flags.normalize_text) text = text::Normalize(text);
+  return text;
+}
+
+void WriteNpyHeader(size_t rows, size_t cols) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                     ", " + std::to_string(cols) + "), }";
+  // Magic (6) + version (2) + length (2) + dict + '\n' padded to 64 bytes.
+  const size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
+  dict.append(total - 10 - dict.size() - 1, ' ');
+  dict += '\n';
+  const unsigned char len[2] = {static_cast<unsigned char>(dict.size() & 0xff),
+                                static_cast<unsigned char>(dict.size() >> 8)};
+  std::fwrite("\x93NUMPY\x01\x00", 1, 8, stdout);
+  std::fwrite(len, 1, 2, stdout);
+  std::fwrite(dict.data(), 1, dict.size(), stdout);
+}
+
+Status RunEmbed(const EmbedFlags& flags) {
+  if (flags.format != "jsonl" && flags.format != "f32" && flags.format != "npy") {
+    return Status::InvalidArgument("--format must be jsonl, f32 or npy");
+  }
+  if (flags.normalize && flags.no_normalize) {
+    return Status::InvalidArgument("--normalize and --no-normalize contradict each other");
+  }
+  model::EmbedderConfig config;
+  config.model_path = flags.model;
+  config.tokenizer_path = flags.tokenizer;
+  IMI_ASSIGN_OR_RETURN(config.variant, model::ParseVariantRequest(flags.variant));
+  config.threads = flags.threads;
+  config.output_name = flags.output;
+  if (!flags.pooling.empty()) {
+    IMI_ASSIGN_OR_RETURN(config.pooling, model::ParsePoolingMode(flags.pooling));
+  }
+  if (flags.normalize) config.normalize = true;
+  if (flags.no_normalize) config.normalize = false;
+  if (flags.max_length > 0) config.max_seq_length = flags.max_length;
+  config.max_batch_tokens = flags.max_batch_tokens;
+  IMI_ASSIGN_OR_RETURN(auto embedder, model::Embedder::Load(config));
+  const model::ModelInfo& info = embedder->info();
+  std::fprintf(stderr, "imi embed: variant %s (%s)\n", info.variant_file.c_str(), info.variant_reason.c_str());
+  std::fprintf(stderr, "imi embed: %s, dimension %zu, pooling %s, normalize %s, max_seq_length %zu, threads %d\n",
+               info.id.c_str(), info.dimension, std::string(model::PoolingModeName(info.pooling)).c_str(),
+               info.normalize ? "on" : "off", info.max_seq_length, info.threads);
+
+  model::EmbedOptions options;
+  if (!flags.prompt_name.empty()) options.prompt_name = flags.prompt_name;
+  options.prompt = flags.prompt;
+  options.dimensions = flags.dimensions;
+  options.truncate = !flags.no_truncate;
+
+  std::vector<std::vector<float>> all;  // only for npy (its header needs the count)
+  size_t line_no = 0, truncated = 0, dim = 0, inputs = 0, tokens = 0;
+  const auto start = std::chrono::steady_clock::now();
+  std::string line;
+  bool eof = false;
+  while (!eof) {
+    std::vector<std::string> texts;
+    const size_t first_line = line_no + 1;
+    while (texts.size() < kChunkLines) {
+      if (!std::getline(std::cin, line)) {
+        eof = true;
+        break;
+      }
+      ++line_no;
+      if (flags.jsonl && line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto text = TextOfLine(line, flags);
+      if (!text.ok()) return text.status().WithContext("input line " + std::to_string(line_no));
+      texts.push_back(std::move(text).value());
+    }
+    if (texts.empty()) continue;
+    auto result = flags.batch_size > 0 ? EmbedInOrder(*embedder, texts, options, flags.batch_size)
+                                       : embedder->Embed(texts, options);
+    if (!result.ok()) {
+      return result.status().WithContext("input lines " + std::to_string(first_line) + "-" +
+                                         std::to_string(line_no));
+    }
+    for (bool t : result->truncated) truncated += t ? 1 : 0;
+    for (size_t c : result->token_counts) tokens += c;
+    inputs += result->vectors.size();
+    for (auto& v : result->vectors) {
+      dim = v.size();
+      if (flags.format == "jsonl") {
+        std::string out = "{\"embedding\":[";
+        for (size_t i = 0; i < v.size(); ++i) {
+          if (i > 0) out += ',';
+          AppendFloat(&out, v[i]);
+        }
+        out += "]}\n";
+        std::fwrite(out.data(), 1, out.size(), stdout);
+      } else if (flags.format == "f32") {
+        std::fwrite(v.data(), sizeof(float), v.size(), stdout);
+      } else {
+        all.push_back(std::move(v));
+      }
+    }
+  }
+  if (flags.format == "npy") {
+    WriteNpyHeader(all.size(), all.empty() ? info.dimension : dim);
+    for (const auto& v : all) std::fwrite(v.data(), sizeof(float), v.size(), stdout);
+  }
+  std::fflush(stdout);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "imi embed: %zu inputs, %zu tokens, load %.0f ms, embedding %.3f s (%.1f inputs/s, %.0f tokens/s)\n",
+               inputs, tokens, info.load_ms, seconds, seconds > 0 ? inputs / seconds : 0.0,
+               seconds > 0 ? tokens / seconds : 0.0);
+  if (truncated > 0) {
+    std::fprintf(stderr, "imi embed: %zu input(s) truncated to %zu tokens\n", truncated, info.max_seq_length);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddEmbedCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<EmbedFlags>();
+  auto* cmd = app.add_subcommand(
+      "embed",
+      "Embed text from stdin: one line (or, with --jsonl, one JSON object with \"text\") per input;\n"
+      "one {\"embedding\":[...]} line per input on stdout (or raw float32 / .npy with --format).");
+  cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or an .onnx file")
+      ->required();
+  cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json (or its directory) for a bare .onnx model");
+  cmd->add_option("--variant", flags->variant,
+                  "auto (best INT8 for this CPU, else FP32), fp32, int8, or an ONNX file name (default auto)");
+  cmd->add_option("--pooling", flags->pooling,
+                  "Override the model's pooling: mean, cls, max, lasttoken, mean_sqrt_len");
+  cmd->add_flag("--normalize", flags->normalize, "L2-normalise vectors (default: as the model's Normalize module)");
+  cmd->add_flag("--no-normalize", flags->no_normalize, "Do not L2-normalise vectors");
+  cmd->add_option("--dimensions", flags->dimensions,
+                  "Matryoshka: keep the first N components (renormalised when normalising)");
+  cmd->add_option("--prompt-name", flags->prompt_name, "Prepend the model's named prompt (e.g. query)");
+  cmd->add_option("--prompt", flags->prompt, "Prepend this literal prompt text (e.g. \"query: \")");
+  cmd->add_flag("--normalize-text", flags->normalize_text,
+                "Run imi's Japanese normaliser (neologdn-compatible) on each input first. Off by default,\n"
+                "so vectors equal sentence-transformers' for the same text");
+  cmd->add_flag("--jsonl", flags->jsonl, "Input lines are JSON objects with a \"text\" field");
+  cmd->add_option("--format", flags->format, "Output: jsonl (default), f32 (raw little-endian float32), npy");
+  cmd->add_option("--threads", flags->threads, "ONNX Runtime intra-op threads (default: all cores)");
+  cmd->add_option("--max-length", flags->max_length,
+                  "Truncate inputs to N tokens (default: the model's max_seq_length; up to its position limit)");
+  cmd->add_option("--output", flags->output,
+                  "Model output to read (default: last_hidden_state, token_embeddings, sentence_embedding)");
+  cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 16384)");
+  cmd->add_option("--batch-size", flags->batch_size,
+                  "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");
+  cmd->add_flag("--no-truncate", flags->no_truncate, "Fail on inputs longer than the max length instead");
+  cmd->callback([flags, exit_code] {
+    const Status s = RunEmbed(*flags);
+    *exit_code = s.ok() ? 0 : ReportError("embed", s);
+  });
+}
+
+}  // namespace imi::cli
