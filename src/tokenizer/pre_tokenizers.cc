@@ -91,6 +91,48 @@ class RegexSplitPreTokenizer final : public PreTokenizer {
   bool invert_;
 };
 
+// The reference's Whitespace: keeps the matches of `\w+|[^\w\s]+` (a Rust
+// `regex` pattern, so \w includes Join_Control) and drops the rest.
+class WhitespacePreTokenizer final : public PreTokenizer {
+ public:
+  Status PreTokenize(PreTokenizedString* s) const override {
+    s->Split([](NormalizedString&& n) {
+      return n.Split(FindWordRuns(n.get()), SplitBehavior::kRemoved);
+    });
+    return Status::Ok();
+  }
+
+ private:
+  // Pieces with is_match = true for the gaps (whitespace), as Invert(regex).
+  static std::vector<PatternPiece> FindWordRuns(std::string_view text) {
+    std::vector<PatternPiece> pieces;
+    if (text.empty()) {
+      pieces.push_back({{0, 0}, true});
+      return pieces;
+    }
+    enum class Kind { kWord, kSpace, kOther };
+    auto kind_of = [](char32_t c) {
+      if (unicode::IsWordChar(c)) return Kind::kWord;
+      if (unicode::IsWhitespace(c)) return Kind::kSpace;
+      return Kind::kOther;
+    };
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t start = pos;
+      Kind kind = kind_of(utf8::Decode(text, &pos));
+      size_t end = pos;
+      while (end < text.size()) {
+        size_t next = end;
+        if (kind_of(utf8::Decode(text, &next)) != kind) break;
+        end = next;
+      }
+      pieces.push_back({{start, end}, kind == Kind::kSpace});
+      pos = end;
+    }
+    return pieces;
+  }
+};
+
 class LiteralSplitPreTokenizer final : public PreTokenizer {
  public:
   LiteralSplitPreTokenizer(std::string literal, SplitBehavior behavior, bool invert)
@@ -288,11 +330,7 @@ Result<std::unique_ptr<PreTokenizer>> PreTokenizerFromJson(const nlohmann::json&
   if (type == "WhitespaceSplit") {
     return std::unique_ptr<PreTokenizer>(std::make_unique<WhitespaceSplitPreTokenizer>());
   }
-  if (type == "Whitespace") {
-    IMI_ASSIGN_OR_RETURN(auto regex, OnigRegex::Compile(R"(\w+|[^\w\s]+)"));
-    return std::unique_ptr<PreTokenizer>(
-        std::make_unique<RegexSplitPreTokenizer>(std::move(regex), SplitBehavior::kRemoved, true));
-  }
+  if (type == "Whitespace") return std::unique_ptr<PreTokenizer>(std::make_unique<WhitespacePreTokenizer>());
   if (type == "Metaspace") return MakeMetaspace(j);
   if (type == "ByteLevel") {
     IMI_ASSIGN_OR_RETURN(bool add_prefix_space, BoolField(j, "add_prefix_space", true));

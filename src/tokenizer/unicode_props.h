@@ -24,7 +24,8 @@ bool IsMarkNonspacing(char32_t c);
 bool IsCombiningMark(char32_t c);
 // Rust char::is_numeric (Nd, Nl, No).
 bool IsNumeric(char32_t c);
-// A regex \w character (letters, marks, decimal digits, connector punctuation).
+// A Rust-regex Unicode \w character (Alphabetic, marks, decimal digits,
+// connector punctuation, Join_Control).
 bool IsWordChar(char32_t c);
 
 // Appends Rust char::to_lowercase(c) (one or more code points) to *out.

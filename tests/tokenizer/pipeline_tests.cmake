@@ -3,3 +3,6 @@ imi_test(tokenizer_parity_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_parity_test.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json
   LABELS parity)
+imi_test(pipeline_components_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_components_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json)
