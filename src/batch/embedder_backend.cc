@@ -55,10 +55,7 @@ Result<std::unique_ptr<EmbedderBackend>> EmbedderBackend::Create(std::unique_ptr
   backend->info_.threads = m.threads;
   for (const auto& [name, prompt] : m.prompts) backend->info_.prompt_names.push_back(name);
 
-  const std::string path = tokenizer_path.empty() ? m.root : tokenizer_path;
-  IMI_ASSIGN_OR_RETURN(backend->tokenizer_, tokenizer::Tokenizer::FromFile(path));
-  backend->tokenizer_->SetTruncation(std::nullopt);
-  backend->tokenizer_->SetPadding(std::nullopt);
+  backend->tokenizer_path_ = tokenizer_path.empty() ? m.root : tokenizer_path;
 
   // The post-processor's frame, e.g. [CLS] ... [SEP], from an empty text.
   model::EmbedOptions plain;
@@ -137,6 +134,17 @@ Result<std::vector<std::vector<float>>> EmbedderBackend::Infer(const std::vector
 }
 
 Result<std::vector<TokenInfo>> EmbedderBackend::Tokenize(std::string_view text, bool add_special_tokens) const {
+  std::call_once(tokenizer_once_, [this] {
+    auto loaded = tokenizer::Tokenizer::FromFile(tokenizer_path_);
+    if (!loaded.ok()) {
+      tokenizer_status_ = loaded.status();
+      return;
+    }
+    tokenizer_ = std::move(loaded).value();
+    tokenizer_->SetTruncation(std::nullopt);
+    tokenizer_->SetPadding(std::nullopt);
+  });
+  IMI_RETURN_IF_ERROR(tokenizer_status_);
   IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, tokenizer_->Encode(text, add_special_tokens));
   // Offsets come in code points; /tokenize reports byte offsets.
   std::vector<size_t> byte_at;

@@ -2,6 +2,8 @@
 #define IMI_BATCH_EMBEDDER_BACKEND_H_
 
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "base/result.h"
 #include "batch/embedding_backend.h"
@@ -19,8 +21,9 @@ namespace imi::batch {
 // Normalize module is Unprocessable. Left truncation is Unsupported.
 class EmbedderBackend : public EmbeddingBackend {
  public:
-  // Takes ownership of `embedder`; loads a second, non-truncating tokenizer
-  // for /tokenize from the same files. Errors from the tokenizer loader.
+  // Takes ownership of `embedder`. A second, non-truncating tokenizer for
+  // Tokenize is loaded from `tokenizer_path` (or the model directory) on
+  // first use, so start-up does not pay for it.
   static Result<std::unique_ptr<EmbedderBackend>> Create(std::unique_ptr<model::Embedder> embedder,
                                                          const std::string& tokenizer_path);
   ~EmbedderBackend() override;
@@ -40,7 +43,10 @@ class EmbedderBackend : public EmbeddingBackend {
   Status CheckNormalize(const EmbedOptions& options) const;
 
   std::unique_ptr<model::Embedder> embedder_;
-  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  std::string tokenizer_path_;
+  mutable std::once_flag tokenizer_once_;
+  mutable std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  mutable Status tokenizer_status_;
   BackendInfo info_;
   // Ids the post-processor puts around a text, learnt by encoding "".
   std::vector<int64_t> prefix_ids_;
