@@ -6,3 +6,6 @@ imi_test(tokenizer_parity_test
 imi_test(pipeline_components_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_components_test.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json)
+imi_test(tokenizer_pipeline_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_pipeline_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json)
