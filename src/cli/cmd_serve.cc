@@ -1,0 +1,265 @@
+// imi serve: the embedding HTTP API (original, TEI, OpenAI and Ollama
+// routes) with dynamic batching. Flags override the original service's
+// environment (MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "batch/embedder_backend.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "model/embedder.h"
+#include "server/api.h"
+#include "server/http_server.h"
+
+namespace imi::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ServeFlags {
+  std::string model;
+  std::string tokenizer;
+  std::string variant = "auto";
+  int threads = 0;
+  size_t max_length = 0;
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  size_t max_batch_tokens = 16384;
+  size_t max_client_batch = 256;
+  std::string payload_limit = "2MB";
+  size_t max_queue = 4096;
+  size_t max_connections = 512;
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int idle_timeout_ms = 5000;
+  int shutdown_timeout_ms = 10000;
+  std::string api_key;
+  std::string cors_origin;
+  std::string swagger_ui;
+  std::string log_format = "text";
+  bool no_access_log = false;
+};
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+// "2MB", "512k", "1048576" -> bytes.
+Result<size_t> ParseSize(const std::string& text) {
+  size_t value = 0;
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    value = value * 10 + static_cast<size_t>(text[i] - '0');
+    ++i;
+  }
+  std::string unit = text.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t scale = 1;
+  if (unit == "k" || unit == "kb" || unit == "kib") scale = 1024;
+  if (unit == "m" || unit == "mb" || unit == "mib") scale = 1024 * 1024;
+  if (i == 0 || (scale == 1 && !unit.empty() && unit != "b")) {
+    return Status::InvalidArgument("--payload-limit must be a size such as 2MB, 512KB or 1048576, got '" + text + "'");
+  }
+  return value * scale;
+}
+
+// swagger-ui-dist as installed by scripts/setup.sh, found from the binary.
+std::string FindSwaggerUi(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const char* relative : {"../.deps/node/node_modules/swagger-ui-dist", ".deps/node/node_modules/swagger-ui-dist",
+                               "../share/imi/swagger-ui-dist"}) {
+    const std::filesystem::path candidate = exe.parent_path() / relative;
+    if (std::filesystem::exists(candidate / "swagger-ui-bundle.js", ec)) return candidate.lexically_normal().string();
+  }
+  return "";
+}
+
+// Loads and warms the model; the server answers 503 until this is done.
+Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point started, const std::string& address) {
+  model::EmbedderConfig config;
+  config.model_path = flags.model;
+  config.tokenizer_path = flags.tokenizer;
+  IMI_ASSIGN_OR_RETURN(config.variant, model::ParseVariantRequest(flags.variant));
+  config.threads = flags.threads;
+  config.max_batch_tokens = flags.max_batch_tokens;
+  if (flags.max_length > 0) config.max_seq_length = flags.max_length;
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<model::Embedder> embedder, model::Embedder::Load(config));
+  // Warm-up: the first runs allocate ONNX Runtime's arenas and kernels.
+  for (const char* text : {"warm up", "ウォームアップのための少し長めの日本語の文です。"}) {
+    IMI_ASSIGN_OR_RETURN(model::EncodedInput input, embedder->Encode(text, {}));
+    IMI_ASSIGN_OR_RETURN(auto vectors, embedder->Infer({&input}, {}));
+    (void)vectors;
+  }
+  const model::ModelInfo info = embedder->info();
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<batch::EmbedderBackend> backend,
+                       batch::EmbedderBackend::Create(std::move(embedder), flags.tokenizer));
+  api->SetBackend(std::move(backend));
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  std::fprintf(stderr,
+               "imi serve: ready on %s model=%s variant=%s (%s) threads=%d dimension=%zu max_length=%zu "
+               "startup_ms=%.0f\n",
+               address.c_str(), info.id.c_str(), info.variant_file.c_str(), info.variant_reason.c_str(),
+               info.threads, info.dimension, info.max_seq_length, ms);
+  return Status::Ok();
+}
+
+int RunServe(const ServeFlags& given) {
+  const Clock::time_point started = Clock::now();
+  ServeFlags flags = given;
+  if (flags.model.empty()) {
+    return ReportError("serve", Status::InvalidArgument(
+                                    "no model: pass --model DIR (or set MODEL_PATH) to a sentence-transformers "
+                                    "directory or an .onnx file"));
+  }
+  auto payload_limit = ParseSize(flags.payload_limit);
+  if (!payload_limit.ok()) return ReportError("serve", payload_limit.status());
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  server::ApiConfig config;
+  config.version = IMI_VERSION;
+  config.max_client_batch = flags.max_client_batch;
+  config.payload_limit_bytes = *payload_limit;
+  config.batcher.max_batch_tokens = flags.max_batch_tokens;
+  config.batcher.max_queued_inputs = flags.max_queue;
+  config.api_key = flags.api_key;
+  config.cors_origin = flags.cors_origin;
+  config.swagger_ui_dir = FindSwaggerUi(flags.swagger_ui);
+  config.access_log = flags.no_access_log          ? server::AccessLog::kOff
+                      : flags.log_format == "json" ? server::AccessLog::kJson
+                                                   : server::AccessLog::kText;
+  server::Api api(config);
+
+  server::HttpServerOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.max_connections = flags.max_connections;
+  options.header_timeout_ms = flags.header_timeout_ms;
+  options.body_timeout_ms = flags.body_timeout_ms;
+  options.idle_timeout_ms = flags.idle_timeout_ms;
+  options.payload_limit_bytes = *payload_limit;
+  auto server = server::HttpServer::Start(options, &api);
+  if (!server.ok()) return ReportError("serve", server.status());
+  const std::string address = "http://" + flags.host + ":" + std::to_string((*server)->port());
+
+  std::atomic<bool> load_done{false};
+  Status load_status;
+  std::thread loader([&] {
+    load_status = LoadModel(flags, &api, started, address);
+    if (!load_status.ok()) api.SetFailed(load_status.message());
+    load_done = true;
+  });
+
+  // Wait for SIGINT/SIGTERM, or for a failed load.
+  int signal_number = 0;
+  for (;;) {
+    timespec tick{0, 100 * 1000 * 1000};
+    const int s = sigtimedwait(&signals, nullptr, &tick);
+    if (s == SIGINT || s == SIGTERM) {
+      signal_number = s;
+      break;
+    }
+    if (load_done && !load_status.ok()) break;
+  }
+  if (signal_number != 0) {
+    std::fprintf(stderr, "imi serve: %s received; finishing requests in progress (up to %d ms)\n",
+                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT", flags.shutdown_timeout_ms);
+  }
+  (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_timeout_ms));
+  loader.join();
+  api.Stop();
+  if (!load_status.ok()) return ReportError("serve", load_status);
+  std::fprintf(stderr, "imi serve: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "Serve embeddings over HTTP: the original API (/healthz, /embed), TEI (/embed, /tokenize, /info), "
+      "OpenAI (/v1/embeddings) and Ollama (/api/embed, /api/embeddings), with /metrics and /docs.\n"
+      "Environment (flags win): MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST.");
+  cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or .onnx file [MODEL_PATH]");
+  cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or its directory, for a bare .onnx [TOKENIZER_PATH]");
+  cmd->add_option("--variant", flags->variant, "auto, fp32, int8 or an ONNX file name")->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "ONNX Runtime intra-op threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--max-length", flags->max_length,
+                  "Tokens per input before truncation (default: the model's max_seq_length; 256 for a bare "
+                  ".onnx as in the original service) [MAX_LENGTH]");
+  cmd->add_option("--host", flags->host, "Address to listen on [HOST]")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port to listen on [PORT]")->capture_default_str();
+  cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per inference batch")
+      ->capture_default_str();
+  cmd->add_option("--max-client-batch", flags->max_client_batch, "Inputs per request (more: 413)")
+      ->capture_default_str();
+  cmd->add_option("--payload-limit", flags->payload_limit, "Largest request body (more: 413)")->capture_default_str();
+  cmd->add_option("--max-queue", flags->max_queue, "Inputs waiting for inference (more: 429)")->capture_default_str();
+  cmd->add_option("--max-connections", flags->max_connections, "Open connections (more: 503)")->capture_default_str();
+  cmd->add_option("--header-timeout-ms", flags->header_timeout_ms, "Time for request line and headers (408)")
+      ->capture_default_str();
+  cmd->add_option("--body-timeout-ms", flags->body_timeout_ms, "Time for the whole body (408)")->capture_default_str();
+  cmd->add_option("--idle-timeout-ms", flags->idle_timeout_ms, "Keep-alive wait for the next request")
+      ->capture_default_str();
+  cmd->add_option("--shutdown-timeout-ms", flags->shutdown_timeout_ms,
+                  "On SIGTERM/SIGINT, how long requests in progress may take")
+      ->capture_default_str();
+  cmd->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' (not on /healthz, /metrics) [IMI_API_KEY]");
+  cmd->add_option("--cors-origin", flags->cors_origin, "Allowed CORS origin, e.g. * or https://example.org");
+  cmd->add_option("--swagger-ui", flags->swagger_ui, "swagger-ui-dist directory for /docs (default: found in .deps)");
+  cmd->add_option("--log-format", flags->log_format, "Access log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-access-log", flags->no_access_log, "Do not log each request");
+  cmd->callback([flags, exit_code, cmd] {
+    ServeFlags resolved = *flags;
+    // The original service's environment applies where no flag was given.
+    auto from_env = [cmd](const char* option, const char* env) {
+      return cmd->count(option) == 0 && !Env(env).empty();
+    };
+    if (from_env("--model", "MODEL_PATH")) resolved.model = Env("MODEL_PATH");
+    if (from_env("--tokenizer", "TOKENIZER_PATH")) resolved.tokenizer = Env("TOKENIZER_PATH");
+    if (from_env("--host", "HOST")) resolved.host = Env("HOST");
+    if (from_env("--api-key", "IMI_API_KEY")) resolved.api_key = Env("IMI_API_KEY");
+    try {
+      if (from_env("--port", "PORT")) resolved.port = std::stoi(Env("PORT"));
+      if (from_env("--max-length", "MAX_LENGTH")) resolved.max_length = std::stoul(Env("MAX_LENGTH"));
+    } catch (const std::exception&) {
+      *exit_code = ReportError("serve", Status::InvalidArgument("PORT and MAX_LENGTH must be integers"));
+      return;
+    }
+    if (resolved.port < 0 || resolved.port > 65535) {
+      *exit_code = ReportError("serve", Status::InvalidArgument("--port must be between 0 and 65535"));
+      return;
+    }
+    // The original service's default for its bare .onnx layout.
+    if (resolved.max_length == 0 && resolved.model.size() > 5 &&
+        resolved.model.compare(resolved.model.size() - 5, 5, ".onnx") == 0) {
+      resolved.max_length = 256;
+    }
+    *exit_code = RunServe(resolved);
+  });
+}
+
+}  // namespace imi::cli
