@@ -141,6 +141,15 @@ Result<std::unique_ptr<VectorStore>> OpenEmbeddedStore(const EmbeddedOptions& op
 // and imi's schema if needed. Unavailable if the server cannot be reached.
 Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn);
 
+// Where a store lives: PostgreSQL at `pg_dsn`, or the embedded store in
+// `directory`; with neither, IMI_PG_DSN if set, else "./imi-data". Both set
+// is InvalidArgument.
+struct StoreLocation {
+  std::string directory;
+  std::string pg_dsn;
+};
+Result<std::unique_ptr<VectorStore>> OpenVectorStore(const StoreLocation& location);
+
 // Checks a collection name against [A-Za-z0-9_-]{1,64}.
 Status ValidateCollectionName(const std::string& name);
 // Checks a document id: 1..256 bytes of valid UTF-8 without control characters.
