@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -132,16 +133,30 @@ double Ingest(VectorStore* store, const std::string& name, const Options& o, con
   return Seconds(start, Clock::now());
 }
 
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Nearest-rank percentile (sorts `v`).
+double Percentile(std::vector<double>* v, double p) {
+  std::sort(v->begin(), v->end());
+  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v->size())));
+  return (*v)[std::min(v->size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
 struct Row {
   std::string system;
   std::string setting;
   double p50_ms = 0, p99_ms = 0, qps = 0, recall = 0;
+  double cpu_p50_ms = 0, cpu_p99_ms = 0;  // this thread's CPU time per query
   int queries = 0;
 };
 
 Row Measure(VectorStore* store, const std::string& name, const Options& o, const Data& d,
             const std::vector<std::vector<int64_t>>& truth, int ef, bool exact, int queries) {
-  std::vector<double> ms;
+  std::vector<double> ms, cpu_ms;
   double hits = 0;
   auto start = Clock::now();
   for (int q = 0; q < queries; ++q) {
@@ -150,18 +165,21 @@ Row Measure(VectorStore* store, const std::string& name, const Options& o, const
     request.k = o.k;
     request.ef_search = ef;
     request.exact = exact;
+    double c0 = ThreadCpuMs();
     auto t0 = Clock::now();
     auto response = store->Search(name, request);
     ms.push_back(Seconds(t0, Clock::now()) * 1e3);
+    cpu_ms.push_back(ThreadCpuMs() - c0);
     if (!Check(response.status(), "search")) std::exit(1);
     std::unordered_set<int64_t> want(truth[q].begin(), truth[q].end());
     for (const auto& hit : response->hits) hits += want.count(std::stoll(hit.document_id));
   }
   double total = Seconds(start, Clock::now());
-  std::sort(ms.begin(), ms.end());
   Row row;
-  row.p50_ms = ms[ms.size() / 2];
-  row.p99_ms = ms[std::min(ms.size() - 1, static_cast<size_t>(std::ceil(ms.size() * 0.99)) - 1)];
+  row.p50_ms = Percentile(&ms, 0.50);
+  row.p99_ms = Percentile(&ms, 0.99);
+  row.cpu_p50_ms = Percentile(&cpu_ms, 0.50);
+  row.cpu_p99_ms = Percentile(&cpu_ms, 0.99);
   row.qps = queries / total;
   row.recall = hits / (static_cast<double>(queries) * o.k);
   row.queries = queries;
@@ -169,8 +187,8 @@ Row Measure(VectorStore* store, const std::string& name, const Options& o, const
 }
 
 void Print(const Row& r) {
-  std::printf("| %s | %s | %d | %.2f | %.2f | %.0f | %.3f |\n", r.system.c_str(), r.setting.c_str(), r.queries,
-              r.p50_ms, r.p99_ms, r.qps, r.recall);
+  std::printf("| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.3f |\n", r.system.c_str(), r.setting.c_str(),
+              r.queries, r.p50_ms, r.p99_ms, r.cpu_p50_ms, r.cpu_p99_ms, r.qps, r.recall);
   std::fflush(stdout);
 }
 
@@ -271,7 +289,8 @@ int main(int argc, char** argv) {
     std::printf("# embedded ingest: %.1f s = %.0f vectors/s (SQLite, WAL, synchronous=FULL, batches of 1000); "
                 "HNSW build + save: %.1f s; together %.0f vectors/s\n",
                 ingest_s, o.size / ingest_s, build_s, o.size / (ingest_s + build_s));
-    std::printf("\n| system | setting | queries | p50 ms | p99 ms | QPS (1 thread) | recall@%d |\n|---|---|---|---|---|---|---|\n", o.k);
+    std::printf("\n| system | setting | queries | p50 ms | p99 ms | client CPU p50 ms | client CPU p99 ms | QPS (1 thread) "
+                "| recall@%d |\n|---|---|---|---|---|---|---|---|---|\n", o.k);
     for (int ef : o.ef) {
       Row r = Measure(store->get(), name, o, data, truth, ef, false, o.queries);
       r.system = "embedded HNSW";
