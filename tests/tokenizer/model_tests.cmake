@@ -11,3 +11,8 @@ imi_test(decoders_test
 imi_test(models_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/models_test.cc
   DEPS imi_tokenizer)
+# Live comparison with the reference library (node + @anush008/tokenizers).
+imi_test(live_parity_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/live_parity_test.cc
+  DEPS imi_tokenizer
+  LABELS live)

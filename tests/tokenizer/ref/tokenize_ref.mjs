@@ -7,8 +7,9 @@
 //               with and without special tokens
 //        file:  the file's own truncation/padding, encodeBatch over batches
 //               of 16 lines; {"special": E}
-//        pair:  line i paired with line i+1 (padding disabled, the file's
-//               truncation kept); {"special": E}
+//        pair:  line i paired with line i+1 when both have at most 300
+//               code points (padding disabled, the file's truncation kept;
+//               longer pairs multiply overflowing windows); {"special": E}
 // E = {ids, tokens, offsets, type_ids, attention_mask, special_tokens_mask,
 // overflowing: [E...]}; offsets are code points of the input. Exit code 2
 // when the package is missing (the C++ test then skips).
@@ -55,7 +56,9 @@ if (mode === 'plain') {
   }
 } else if (mode === 'pair') {
   tok.disablePadding();
+  const short = (t) => [...t].length <= 300;
   for (let i = 0; i + 1 < texts.length; i++) {
+    if (!short(texts[i]) || !short(texts[i + 1])) continue;
     const e = await tok.encode(texts[i], texts[i + 1], { addSpecialTokens: true });
     out.push(JSON.stringify({ special: dump(e) }));
   }

@@ -1,0 +1,189 @@
+// Live parity with the reference library on the project corpus: for every
+// shared tokenizer and every tokenizer under tests/data/tokenizer/made/,
+// ref/tokenize_ref.mjs runs @anush008/tokenizers (HF tokenizers 0.22.2) and
+// imi must give the same ids, tokens, offsets, type ids, masks and
+// overflowing windows on 100% of lines, in three modes: plain (no
+// truncation/padding, with and without special tokens), file (the file's own
+// truncation/padding, batches of 16) and pair (line i with line i+1, both
+// at most 300 code points).
+// Skips with a reason when node or the package is missing (scripts/setup.sh
+// installs both).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/utf8.h"
+#include "tokenizer/tokenizer.h"
+
+namespace imi::tokenizer {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = IMI_SOURCE_DIR;
+const fs::path kCorpus = kSource / "tests/data/tokenizer/corpus/corpus.jsonl";
+const fs::path kScript = kSource / "tests/tokenizer/ref/tokenize_ref.mjs";
+
+struct LiveCase {
+  std::string name;
+  fs::path path;
+  std::string mode;
+};
+
+std::vector<LiveCase> Cases() {
+  std::vector<std::pair<std::string, fs::path>> files;
+  for (const fs::path& root : {kSource / "tests/data/tokenizer/made", fs::path(IMI_SHARED_DIR) / "tokenizers"}) {
+    if (!fs::exists(root)) continue;
+    for (const auto& entry : fs::directory_iterator(root)) {
+      const fs::path file = entry.path() / "tokenizer.json";
+      if (fs::exists(file)) files.emplace_back(entry.path().filename().string(), file);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<LiveCase> cases;
+  for (const auto& [name, path] : files) {
+    for (const char* mode : {"plain", "file", "pair"}) cases.push_back({name, path, mode});
+  }
+  return cases;
+}
+
+std::vector<std::string> CorpusTexts() {
+  std::vector<std::string> texts;
+  std::ifstream in(kCorpus);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+  }
+  return texts;
+}
+
+// Runs the reference; returns its output lines, or a reason to skip.
+std::string RunReference(const LiveCase& c, std::vector<std::string>* lines) {
+  if (std::system("node --version > /dev/null 2>&1") != 0) return "node is not installed (run scripts/setup.sh)";
+  if (!fs::exists(kSource / ".deps/node/node_modules/@anush008/tokenizers")) {
+    return "@anush008/tokenizers is not installed under .deps/node (run scripts/setup.sh)";
+  }
+  const std::string command = "node '" + kScript.string() + "' " + c.mode + " '" + c.path.string() + "' '" +
+                              kCorpus.string() + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "cannot start node";
+  std::string current;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    for (size_t i = 0; i < n; ++i) {
+      if (buffer[i] == '\n') {
+        if (!current.empty()) lines->push_back(std::move(current));
+        current.clear();
+      } else {
+        current.push_back(buffer[i]);
+      }
+    }
+  }
+  if (!current.empty()) lines->push_back(std::move(current));
+  const int status = pclose(pipe);
+  if (status != 0) {
+    ADD_FAILURE() << "reference failed (" << status << "): " << command;
+  }
+  return "";
+}
+
+nlohmann::json Dump(const Encoding& e) {
+  nlohmann::json offsets = nlohmann::json::array();
+  for (const auto& [s, t] : e.offsets) offsets.push_back({s, t});
+  nlohmann::json overflowing = nlohmann::json::array();
+  for (const Encoding& o : e.overflowing) overflowing.push_back(Dump(o));
+  return {{"ids", e.ids},
+          {"tokens", e.tokens},
+          {"offsets", offsets},
+          {"type_ids", e.type_ids},
+          {"attention_mask", e.attention_mask},
+          {"special_tokens_mask", e.special_tokens_mask},
+          {"overflowing", overflowing}};
+}
+
+class LiveParityTest : public ::testing::TestWithParam<LiveCase> {};
+
+TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
+  const LiveCase& c = GetParam();
+  std::vector<std::string> expected;
+  if (std::string reason = RunReference(c, &expected); !reason.empty()) GTEST_SKIP() << reason;
+  const std::vector<std::string> texts = CorpusTexts();
+  ASSERT_GE(texts.size(), 3000u);
+
+  auto loaded = Tokenizer::FromFile(c.path.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Tokenizer& tok = **loaded;
+
+  std::vector<nlohmann::json> got;  // {"special": E[, "bare": E]} per reference line
+  auto fail_status = [&](const Status& s) {
+    got.push_back({{"error", s.ToString()}});
+  };
+  if (c.mode == "plain") {
+    tok.SetTruncation(std::nullopt);
+    tok.SetPadding(std::nullopt);
+    for (const std::string& text : texts) {
+      auto special = tok.Encode(text, true);
+      auto bare = tok.Encode(text, false);
+      if (!special.ok() || !bare.ok()) {
+        fail_status(special.ok() ? bare.status() : special.status());
+        continue;
+      }
+      got.push_back({{"special", Dump(*special)}, {"bare", Dump(*bare)}});
+    }
+  } else if (c.mode == "file") {
+    for (size_t i = 0; i < texts.size(); i += 16) {
+      std::vector<std::string> batch(texts.begin() + i, texts.begin() + std::min(texts.size(), i + 16));
+      auto encoded = tok.EncodeBatch(batch, true);
+      if (!encoded.ok()) {
+        for (size_t k = 0; k < batch.size(); ++k) fail_status(encoded.status());
+        continue;
+      }
+      for (const Encoding& e : *encoded) got.push_back({{"special", Dump(e)}});
+    }
+  } else {
+    tok.SetPadding(std::nullopt);
+    for (size_t i = 0; i + 1 < texts.size(); ++i) {
+      // Same selection as the reference script: both sides short.
+      if (utf8::CountCodePoints(texts[i]) > 300 || utf8::CountCodePoints(texts[i + 1]) > 300) continue;
+      auto encoded = tok.EncodePair(texts[i], texts[i + 1], true);
+      if (!encoded.ok()) {
+        fail_status(encoded.status());
+        continue;
+      }
+      got.push_back({{"special", Dump(*encoded)}});
+    }
+  }
+
+  ASSERT_EQ(got.size(), expected.size()) << "line count differs from the reference";
+  size_t mismatches = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const nlohmann::json want = nlohmann::json::parse(expected[i]);
+    if (want == got[i]) continue;
+    if (++mismatches <= 3) {
+      ADD_FAILURE() << c.name << " [" << c.mode << "] line " << i + 1 << " text "
+                    << nlohmann::json(texts[i]).dump().substr(0, 300) << "\n expected "
+                    << want.dump().substr(0, 1500) << "\n got      "
+                    << got[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 1500);
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << mismatches << " of " << expected.size() << " lines differ (" << c.name << ", "
+                            << c.mode << ")";
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, LiveParityTest, ::testing::ValuesIn(Cases()), [](const auto& info) {
+  std::string n = info.param.name + "_" + info.param.mode;
+  for (char& ch : n) {
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+});
+
+}  // namespace
+}  // namespace imi::tokenizer
