@@ -58,8 +58,8 @@ void AddPullCommand(CLI::App& app, int* exit_code) {
       return;
     }
     if (!*quiet) {
-      std::fprintf(stderr, "imi pull: %s: variant %s (%s); %s\n", result->revision.c_str(),
-                   result->variant.c_str(), result->variant_reason.c_str(),
+      std::fprintf(stderr, "imi pull: %s@%s: variant %s; %s\n", result->repo.c_str(),
+                   result->revision.c_str(), result->variant.c_str(),
                    result->files_downloaded == 0
                        ? "already in the cache, nothing downloaded"
                        : (std::to_string(result->files_downloaded) + " file(s) downloaded").c_str());

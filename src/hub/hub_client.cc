@@ -196,6 +196,7 @@ Result<HubClient::Exchange> HubClient::FollowWithRetry(const std::string& method
                                                        bool follow_cross_host) {
   for (int attempt = 1;; ++attempt) {
     auto exchange = Follow(method, url, {}, nullptr, follow_cross_host);
+    server_answered_ = exchange.ok();
     const bool last = attempt >= options_.max_attempts;
     if (!exchange.ok()) {
       if (exchange.status().code() != StatusCode::kUnavailable || last) return exchange.status();
@@ -310,7 +311,7 @@ Result<std::string> HubClient::Download(const std::string& repo, const std::stri
     };
     progress.Start(path, offset, remote.size);
     auto exchange = Follow("GET", url, headers, &sink, true);
-    progress.Finish();
+    progress.Finish(exchange.ok() && exchange->final.status >= 200 && exchange->final.status < 300);
     if (std::fflush(file.get()) != 0) {
       return Status::IoError("cannot write " + partial + ": " + std::strerror(errno));
     }

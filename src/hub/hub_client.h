@@ -15,7 +15,7 @@ namespace imi::hub {
 struct HubClientOptions {
   std::string endpoint = "https://huggingface.co";
   std::string token;                // sent as "Authorization: Bearer" to the endpoint's host only
-  int max_attempts = 5;             // per request, for 5xx answers and dropped connections
+  int max_attempts = 4;             // per request, for 5xx answers and dropped connections
   int initial_backoff_ms = 500;     // doubled after each failed attempt
   ProgressStyle progress = ProgressStyle::kNone;
   std::FILE* log = stderr;          // progress and retry notes; not owned
@@ -61,6 +61,10 @@ class HubClient {
 
   const HubClientOptions& options() const { return options_; }
 
+  // Whether the last GetRepoInfo/HeadFile got an HTTP answer (of any status)
+  // rather than a connection failure.
+  bool server_answered() const { return server_answered_; }
+
  private:
   struct Exchange {
     HttpResponse final;             // the last response (after same- and cross-host redirects)
@@ -79,6 +83,7 @@ class HubClient {
 
   HttpClient* http_;
   HubClientOptions options_;
+  bool server_answered_ = false;
 };
 
 // "W/\"abc\"" -> "abc".

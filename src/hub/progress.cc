@@ -8,6 +8,7 @@ namespace {
 constexpr auto kBarInterval = std::chrono::milliseconds(200);
 constexpr auto kLineInterval = std::chrono::seconds(10);
 constexpr double kMegabyte = 1e6;
+constexpr uint64_t kAnnounceBytes = 10'000'000;
 
 }  // namespace
 
@@ -22,15 +23,13 @@ void ProgressReporter::Start(const std::string& label, uint64_t start_bytes, uin
   session_start_bytes_ = start_bytes;
   started_ = last_print_ = std::chrono::steady_clock::now();
   active_ = true;
-  if (style_ == ProgressStyle::kLines) {
-    if (start_bytes > 0) {
-      std::fprintf(out_, "imi pull: %s: resuming at %.1f MB\n", label_.c_str(), start_bytes / kMegabyte);
-    } else {
-      std::fprintf(out_, "imi pull: %s: downloading %.1f MB\n", label_.c_str(), total_bytes / kMegabyte);
-    }
+  // Plain lines: announce only what takes a while (large files, resumptions).
+  if (style_ == ProgressStyle::kLines && (start_bytes > 0 || total_bytes >= kAnnounceBytes)) {
+    std::fprintf(out_, "imi pull: %s: %s %.1f MB\n", label_.c_str(),
+                 start_bytes > 0 ? "resuming at" : "downloading", (start_bytes > 0 ? start_bytes : total_bytes) / kMegabyte);
     std::fflush(out_);
   }
-  if (style_ == ProgressStyle::kBar) Print(false);
+  if (style_ == ProgressStyle::kBar) Print(nullptr);
 }
 
 void ProgressReporter::Advance(uint64_t bytes) {
@@ -40,7 +39,7 @@ void ProgressReporter::Advance(uint64_t bytes) {
   const auto interval = style_ == ProgressStyle::kBar ? kBarInterval : kLineInterval;
   if (now - last_print_ < interval) return;
   last_print_ = now;
-  Print(false);
+  Print(nullptr);
 }
 
 void ProgressReporter::Reset(uint64_t start_bytes) {
@@ -49,14 +48,14 @@ void ProgressReporter::Reset(uint64_t start_bytes) {
   started_ = std::chrono::steady_clock::now();
 }
 
-void ProgressReporter::Finish() {
+void ProgressReporter::Finish(bool complete) {
   if (!active_) return;
   active_ = false;
   if (style_ == ProgressStyle::kNone) return;
-  Print(true);
+  Print(complete ? "done" : "interrupted");
 }
 
-void ProgressReporter::Print(bool final_line) {
+void ProgressReporter::Print(const char* final_word) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   const double rate_mb_s =
@@ -67,13 +66,14 @@ void ProgressReporter::Print(bool final_line) {
     const int filled = total_bytes_ > 0 ? static_cast<int>(percent / 100.0 * kWidth) : 0;
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '-');
-    std::fprintf(out_, "\r%s [%s] %5.1f%% %.1f/%.1f MB %.1f MB/s\x1b[K%s", label_.c_str(), bar.c_str(),
+    std::fprintf(out_, "\r%s [%s] %5.1f%% %.1f/%.1f MB %.1f MB/s%s%s\x1b[K%s", label_.c_str(), bar.c_str(),
                  percent, done_bytes_ / kMegabyte, total_bytes_ / kMegabyte, rate_mb_s,
-                 final_line ? "\n" : "");
+                 final_word != nullptr ? " " : "", final_word != nullptr ? final_word : "",
+                 final_word != nullptr ? "\n" : "");
   } else {
-    std::fprintf(out_, "imi pull: %s: %.0f%% %.1f/%.1f MB %.1f MB/s%s\n", label_.c_str(), percent,
+    std::fprintf(out_, "imi pull: %s: %.0f%% %.1f/%.1f MB %.1f MB/s%s%s\n", label_.c_str(), percent,
                  done_bytes_ / kMegabyte, total_bytes_ / kMegabyte, rate_mb_s,
-                 final_line ? " done" : "");
+                 final_word != nullptr ? " " : "", final_word != nullptr ? final_word : "");
   }
   std::fflush(out_);
 }

@@ -31,11 +31,11 @@ class ProgressReporter {
   void Advance(uint64_t bytes);
   // Restarts the count at `start_bytes` (a server ignored the Range request).
   void Reset(uint64_t start_bytes);
-  // The download ended (successfully or not); ends the bar's line.
-  void Finish();
+  // The download ended, complete or interrupted; ends the bar's line.
+  void Finish(bool complete);
 
  private:
-  void Print(bool final_line);
+  void Print(const char* final_word);
 
   ProgressStyle style_;
   std::FILE* out_;

@@ -171,6 +171,7 @@ Result<PullResult> FromCache(const std::string& dir, const PullOptions& options,
     IMI_RETURN_IF_ERROR(WriteFileAtomically(dir + "/" + kManifestFileName, ManifestToJson(manifest)));
   }
   PullResult result;
+  result.repo = manifest.repo;
   result.model_dir = dir;
   result.revision = manifest.revision;
   result.variant = choice.file;
@@ -251,7 +252,8 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
   if (info.ok()) {
     commit = info->commit;
     files = std::move(info->files);
-  } else if (info.status().code() == StatusCode::kFailedPrecondition) {
+  } else if (info.status().code() == StatusCode::kFailedPrecondition || !hub.server_answered()) {
+    // Refused credentials, or no server at all: probing file by file cannot help.
     return info.status();
   } else {
     Note(o, "model API unavailable (" + info.status().message() + "); probing files one by one");
@@ -340,6 +342,7 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
   manifest.missing_optional.clear();
 
   PullResult result;
+  result.repo = o.repo;
   result.model_dir = dir;
   result.revision = commit;
   result.variant = choice.file;

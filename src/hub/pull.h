@@ -26,12 +26,13 @@ struct PullOptions {
   std::string token;       // Bearer token for the endpoint's host, or empty
   bool offline = false;    // use the cache only; no network access at all
   ProgressStyle progress = ProgressStyle::kNone;
-  int max_attempts = 5;
+  int max_attempts = 4;      // per request; backoff 0.5 s, 1 s, 2 s
   int initial_backoff_ms = 500;
   std::FILE* log = stderr; // notes and progress; not owned; may be nullptr
 };
 
 struct PullResult {
+  std::string repo;           // "owner/name" actually pulled
   std::string model_dir;      // the directory imi embed reads
   std::string revision;       // resolved 40-hex commit sha
   std::string variant;        // chosen ONNX file, repository-relative
