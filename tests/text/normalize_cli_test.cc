@@ -89,6 +89,19 @@ TEST_F(NormalizeCliTest, WritesOneLinePerInputLineAndTerminatesTheLastOne) {
   EXPECT_EQ(r.out, "ア\n\nイ\nウ\n");
 }
 
+TEST_F(NormalizeCliTest, HandlesLinesLongerThanTheReadChunkAndEmbeddedNuls) {
+  std::string long_input;
+  std::string long_expected;
+  for (int i = 0; i < 50000; ++i) {
+    long_input += "ｶﾞ";  // 6 bytes in, 3 out: the line spans several 64 KiB reads
+    long_expected += "ガ";
+  }
+  const std::string nul_line("ａ\0ｂ", 7);
+  const RunResult r = Run("", long_input + "\n" + nul_line + "\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, long_expected + "\n" + std::string("a\0b", 3) + "\n");
+}
+
 TEST_F(NormalizeCliTest, KeepsCarriageReturnsLikeNeologdn) {
   const RunResult r = Run("", "ｱ\r\nabc \r\n");
   EXPECT_EQ(r.out, "ア\r\nabc \r\n");
