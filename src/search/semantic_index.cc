@@ -1,0 +1,96 @@
+#include "search/semantic_index.h"
+
+namespace imi::search {
+
+namespace {
+
+std::optional<std::string> PromptFor(const model::ModelInfo& info, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (info.prompts.count(name)) return std::string(name);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status CheckCollectionModel(const model::Embedder& embedder, store::VectorStore* store, const std::string& collection) {
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, store->GetCollection(collection));
+  const model::ModelInfo& model = embedder.info();
+  if (info.spec.model_id != model.id || static_cast<size_t>(info.spec.dimension) != model.dimension)
+    return Status::FailedPrecondition("collection \"" + collection + "\" holds " + std::to_string(info.spec.dimension) +
+                                      "-dimensional vectors of model " + info.spec.model_id + "; the loaded model is " +
+                                      model.id + " (" + std::to_string(model.dimension) + " dimensions)");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Open(const model::Embedder& embedder,
+                                                           const std::string& tokenizer_path, store::VectorStore* store,
+                                                           const std::string& collection, store::Metric metric,
+                                                           size_t chunk_tokens, size_t overlap_tokens) {
+  const model::ModelInfo& info = embedder.info();
+  store::CollectionSpec spec{collection, info.id, info.revision.empty() ? "unknown" : info.revision,
+                             static_cast<int>(info.dimension), metric};
+  Result<store::CollectionInfo> existing = store->GetCollection(collection);
+  if (existing.ok()) {
+    IMI_RETURN_IF_ERROR(CheckCollectionModel(embedder, store, collection));
+  } else if (existing.status().code() == StatusCode::kNotFound) {
+    IMI_RETURN_IF_ERROR(store->CreateCollection(spec));
+  } else {
+    return existing.status();
+  }
+  size_t max_tokens = chunk_tokens ? chunk_tokens : info.max_seq_length;
+  if (max_tokens == 0) max_tokens = 512;
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<Chunker> chunker, Chunker::Load(tokenizer_path, max_tokens, overlap_tokens));
+  return std::make_unique<SemanticIndex>(embedder, std::move(chunker), store, collection);
+}
+
+SemanticIndex::SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Chunker> chunker,
+                             store::VectorStore* store, std::string collection)
+    : embedder_(embedder), chunker_(std::move(chunker)), store_(store), collection_(std::move(collection)) {}
+
+Result<IndexStats> SemanticIndex::Add(std::vector<SourceDocument> docs) {
+  IndexStats stats;
+  std::vector<store::Document> batch;
+  std::vector<std::string> texts;
+  for (SourceDocument& source : docs) {
+    if (source.text.empty()) continue;
+    IMI_ASSIGN_OR_RETURN(std::vector<TextChunk> chunks, chunker_->Split(source.text));
+    store::Document doc;
+    doc.id = std::move(source.id);
+    doc.metadata = std::move(source.metadata);
+    int ordinal = 0;
+    for (TextChunk& c : chunks) {
+      store::Chunk chunk;
+      chunk.ordinal = ordinal++;
+      chunk.start_offset = c.start_offset;
+      chunk.end_offset = c.end_offset;
+      texts.push_back(c.text);
+      chunk.text = std::move(c.text);
+      stats.tokens += c.tokens;
+      doc.chunks.push_back(std::move(chunk));
+    }
+    doc.text = std::move(source.text);
+    stats.chunks += doc.chunks.size();
+    batch.push_back(std::move(doc));
+  }
+  if (batch.empty()) return stats;
+  model::EmbedOptions options;
+  options.prompt_name = PromptFor(embedder_.info(), {"passage", "document"});
+  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder_.Embed(texts, options));
+  size_t next = 0;
+  for (store::Document& doc : batch)
+    for (store::Chunk& chunk : doc.chunks) chunk.vector = std::move(embedded.vectors[next++]);
+  stats.documents = batch.size();
+  IMI_ASSIGN_OR_RETURN(store::UpsertResult result, store_->Upsert(collection_, std::move(batch)));
+  (void)result;
+  return stats;
+}
+
+Result<store::SearchResponse> SemanticIndex::Search(std::string_view query, store::SearchRequest request) const {
+  model::EmbedOptions options;
+  options.prompt_name = PromptFor(embedder_.info(), {"query"});
+  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder_.Embed({std::string(query)}, options));
+  request.vector = std::move(embedded.vectors[0]);
+  return store_->Search(collection_, request);
+}
+
+}  // namespace imi::search
