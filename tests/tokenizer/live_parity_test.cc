@@ -3,7 +3,7 @@
 // ref/tokenize_ref.mjs runs @anush008/tokenizers (HF tokenizers 0.22.2) and
 // imi must give the same ids, tokens, offsets, type ids, masks and
 // overflowing windows on 100% of lines, in three modes: plain (no
-// truncation/padding, with and without special tokens), file (the file's own
+// truncation/padding, with and without special tokens, and the decoded text), file (the file's own
 // truncation/padding, batches of 16) and pair (line i with line i+1, both
 // at most 300 code points).
 // Skips with a reason when node or the package is missing (scripts/setup.sh
@@ -135,7 +135,12 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
         fail_status(special.ok() ? bare.status() : special.status());
         continue;
       }
-      got.push_back({{"special", Dump(*special)}, {"bare", Dump(*bare)}});
+      auto decoded = tok.Decode(bare->ids, true);
+      if (!decoded.ok()) {
+        fail_status(decoded.status());
+        continue;
+      }
+      got.push_back({{"special", Dump(*special)}, {"bare", Dump(*bare)}, {"decoded", *decoded}});
     }
   } else if (c.mode == "file") {
     for (size_t i = 0; i < texts.size(); i += 16) {

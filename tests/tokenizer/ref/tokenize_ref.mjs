@@ -3,8 +3,9 @@
 // JSON object per input.
 //
 //   node tokenize_ref.mjs MODE TOKENIZER_JSON CORPUS_JSONL
-//   MODE plain: truncation and padding disabled; {"special": E, "bare": E}
-//               with and without special tokens
+//   MODE plain: truncation and padding disabled; {"special": E, "bare": E,
+//               "decoded"}: with and without special tokens, and the decoding
+//               of the bare ids (skip_special_tokens = true)
 //        file:  the file's own truncation/padding, encodeBatch over batches
 //               of 16 lines; {"special": E}
 //        pair:  line i paired with line i+1 when both have at most 300
@@ -47,7 +48,8 @@ if (mode === 'plain') {
   for (const t of texts) {
     const special = await tok.encode(t, null, { addSpecialTokens: true });
     const bare = await tok.encode(t, null, { addSpecialTokens: false });
-    out.push(JSON.stringify({ special: dump(special), bare: dump(bare) }));
+    const decoded = await tok.decode(bare.getIds(), true);
+    out.push(JSON.stringify({ special: dump(special), bare: dump(bare), decoded }));
   }
 } else if (mode === 'file') {
   for (let i = 0; i < texts.length; i += 16) {
