@@ -16,3 +16,6 @@ imi_test(live_parity_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/live_parity_test.cc
   DEPS imi_tokenizer
   LABELS live)
+imi_test(model_threads_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_threads_test.cc
+  DEPS imi_tokenizer)
