@@ -44,7 +44,8 @@ void NormalizeInto(std::string_view utf8, const NormalizeOptions& options, std::
 // neologdn's shorten_repeat on code points: at each position, for unit lengths
 // 1 .. min(remaining/2 - 1, max_repeat_substr_length) (no cap when it is 0), a
 // run of more than `threshold` copies is cut to `threshold` copies. Returns
-// `utf8` unchanged when threshold <= 0. Thread-safe; O(n * cap * run) time.
+// `utf8` unchanged when threshold <= 0. Thread-safe; about O(n * cap) time
+// (cap = n/2 when max_repeat_substr_length is 0).
 std::string ShortenRepeat(std::string_view utf8, int threshold, int max_repeat_substr_length);
 
 // Parses a tilde mode by its neologdn name: remove, normalize,

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,31 +27,66 @@ std::string EncodeAll(const std::vector<char32_t>& cps) {
   return out;
 }
 
+// Remembers, per unit length L, a stretch of the text with period L: every
+// p in [from, mismatch) has t[p] == t[p - L], and t[mismatch] differs from
+// t[mismatch - L] (or mismatch is the end). Counting the copies of a unit then
+// costs O(1) at most positions instead of a scan of the whole run, which
+// keeps long runs under a high threshold linear. Any cut invalidates all.
+class PeriodMemo {
+ public:
+  PeriodMemo(const std::vector<char32_t>* text, size_t max_unit)
+      : t_(*text), spans_(max_unit + 1) {}
+
+  // First p >= start with t[p] != t[p - unit], or the text's size.
+  // Requires unit <= start <= size and unit <= max_unit.
+  size_t FirstMismatch(size_t unit, size_t start) {
+    Span& span = spans_[unit];
+    if (span.generation == generation_ && span.from <= start && start <= span.mismatch) {
+      return span.mismatch;
+    }
+    size_t p = start;
+    while (p < t_.size() && t_[p] == t_[p - unit]) ++p;
+    span = Span{start, p, generation_};
+    return p;
+  }
+
+  void Invalidate() { ++generation_; }
+
+ private:
+  struct Span {
+    size_t from = 0;
+    size_t mismatch = 0;
+    uint64_t generation = 0;
+  };
+  const std::vector<char32_t>& t_;
+  std::vector<Span> spans_;
+  uint64_t generation_ = 1;
+};
+
 }  // namespace
 
 std::string ShortenRepeat(std::string_view utf8, int threshold, int max_repeat_substr_length) {
-  if (threshold <= 0) return std::string(utf8);
+  // A negative cap leaves no unit length to try, as in neologdn.
+  if (threshold <= 0 || max_repeat_substr_length < 0) return std::string(utf8);
   std::vector<char32_t> t = DecodeAll(utf8);
-  const auto limit = static_cast<long>(max_repeat_substr_length);
+  const auto limit = static_cast<size_t>(max_repeat_substr_length);
   const auto copies_kept = static_cast<size_t>(threshold);
+  const size_t max_unit = limit != 0 ? std::min(limit, t.size() / 2) : t.size() / 2;
+  PeriodMemo memo(&t, max_unit);
   for (size_t i = 0; i < t.size(); ++i) {
     // As in neologdn, the bound on unit lengths comes from the length at the
     // start of position i, even when a cut below shortens the text.
-    long upper = static_cast<long>(t.size() - i) / 2;
+    size_t upper = (t.size() - i) / 2;
     if (limit != 0 && limit < upper) upper = limit + 1;
-    for (long unit_long = 1; unit_long < upper; ++unit_long) {
-      const auto unit = static_cast<size_t>(unit_long);
+    for (size_t unit = 1; unit < upper; ++unit) {
       // Cheap rejection first: a second copy must start with the same code point.
       if (i + 2 * unit > t.size() || t[i] != t[i + unit]) continue;
-      size_t copies = 1;
-      size_t next = i + unit;
-      while (next + unit <= t.size() &&
-             std::equal(t.begin() + i, t.begin() + i + unit, t.begin() + next)) {
-        ++copies;
-        next += unit;
-      }
+      // Copies of t[i, i+unit) back to back = 1 + whole units of period `unit`
+      // after the first copy.
+      const size_t copies = 1 + (memo.FirstMismatch(unit, i + unit) - (i + unit)) / unit;
       if (copies > copies_kept) {
         t.erase(t.begin() + i + unit * copies_kept, t.begin() + i + unit * copies);
+        memo.Invalidate();
       }
     }
   }

@@ -45,6 +45,12 @@ TEST(NormalizeTest, NegativeMaxRepeatSubstrLengthFindsNoRepeats) {
   EXPECT_EQ(ShortenRepeat("ああああ", 1, 0), "あ");
 }
 
+TEST(NormalizeTest, ShortenRepeatKeepsALongRunUnderAHighThreshold) {
+  const std::string run(300000, 'a');
+  EXPECT_EQ(ShortenRepeat(run, 1000000, 8), run);
+  EXPECT_EQ(ShortenRepeat(run + "b", 2, 8), "aab");
+}
+
 TEST(NormalizeTest, PassesInvalidBytesThroughAsOpaqueCharacters) {
   // The byte is neither ASCII nor Japanese: the space after it goes.
   EXPECT_EQ(Normalize("ｱ\xFF ｲ"), "ア\xFFイ");
