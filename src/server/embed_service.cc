@@ -11,7 +11,11 @@ using Clock = std::chrono::steady_clock;
 
 std::string FieldAt(std::string_view field, size_t index, size_t count) {
   std::string name(field);
-  if (count > 1) name += "[" + std::to_string(index) + "]";
+  if (count > 1) {
+    name += '[';
+    name += std::to_string(index);
+    name += ']';
+  }
   return name;
 }
 
