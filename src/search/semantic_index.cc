@@ -48,6 +48,7 @@ SemanticIndex::SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Ch
     : embedder_(embedder), chunker_(std::move(chunker)), store_(store), collection_(std::move(collection)) {}
 
 Result<IndexStats> SemanticIndex::Add(std::vector<SourceDocument> docs) {
+  if (!chunker_) return Status::FailedPrecondition("this index was opened for searching only");
   IndexStats stats;
   std::vector<store::Document> batch;
   std::vector<std::string> texts;

@@ -33,6 +33,7 @@ class SemanticIndex {
   static Result<std::unique_ptr<SemanticIndex>> Open(const model::Embedder& embedder, const std::string& tokenizer_path,
                                                      store::VectorStore* store, const std::string& collection,
                                                      store::Metric metric, size_t chunk_tokens, size_t overlap_tokens);
+  // `chunker` may be null for an index used only to Search.
   SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Chunker> chunker, store::VectorStore* store,
                 std::string collection);
 
