@@ -14,7 +14,8 @@ inline constexpr char kManifestFileName[] = "imi-pull.json";
 inline constexpr int kManifestVersion = 1;
 
 struct ManifestFile {
-  std::string path;    // repository-relative, also the path inside the model directory
+  std::string path;    // inside the model directory; the repository path too, except
+                       // onnx/tokenizer.json, which is stored as tokenizer.json
   uint64_t size = 0;   // bytes
   std::string sha256;  // lowercase hex of the content
   std::string etag;    // the hub's ETag when downloaded (sha256 for LFS, git blob sha1 otherwise)

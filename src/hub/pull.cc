@@ -1,9 +1,14 @@
 #include "hub/pull.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -116,6 +121,38 @@ bool IsModuleConfig(const std::string& path) {
   return std::regex_match(path, kModule);
 }
 
+// An exclusive advisory lock on "<model dir>.lock", so that two pulls of the
+// same revision do not write the same partial files. Released on destruction.
+class DirectoryLock {
+ public:
+  DirectoryLock() = default;
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  }
+
+  // Takes the lock, waiting for another holder (after saying so on `log`).
+  Status Acquire(const std::string& path, std::FILE* log) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IoError("cannot create lock file " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return Status::Ok();
+    if (log != nullptr) {
+      std::fprintf(log, "imi pull: waiting for another imi pull of the same model (%s)\n", path.c_str());
+      std::fflush(log);
+    }
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) return Status::IoError("cannot lock " + path + ": " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 void Note(const PullOptions& options, const std::string& line) {
   if (options.log == nullptr) return;
   std::fprintf(options.log, "imi pull: %s\n", line.c_str());
@@ -219,7 +256,12 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
   if (o.repo.empty()) o.repo = kDefaultRepo;
   if (o.revision.empty()) o.revision = o.repo == kDefaultRepo ? kDefaultRevision : "main";
   if (o.endpoint.empty()) o.endpoint = kDefaultEndpoint;
-  const std::string cache_dir = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
+  // Absolute, so the printed directory works from any working directory.
+  std::error_code ec;
+  const std::filesystem::path cache_path = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
+  const std::filesystem::path absolute_cache = std::filesystem::absolute(cache_path, ec);
+  std::string cache_dir = (ec ? cache_path : absolute_cache).lexically_normal().string();
+  while (cache_dir.size() > 1 && cache_dir.back() == '/') cache_dir.pop_back();
   IMI_RETURN_IF_ERROR(ValidateRepo(o.repo));
   IMI_RETURN_IF_ERROR(ValidateRevision(o.revision));
   IMI_RETURN_IF_ERROR(model::ParseVariantRequest(o.variant).status());
@@ -298,6 +340,9 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
     IMI_RETURN_IF_ERROR(WriteFileAtomically(ref, commit + "\n"));
   }
   const std::string dir = ModelDirFor(cache_dir, o.repo, commit);
+  DirectoryLock lock;
+  IMI_RETURN_IF_ERROR(lock.Acquire(dir + ".lock", o.log));
+  // Checked under the lock: a concurrent pull may just have completed it.
   auto cached = FromCache(dir, o, cpu);
   if (cached.ok()) return cached;
 
@@ -362,7 +407,9 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
       }
       return Status::NotFound(where + " lists " + path + " but the hub answers 404 for it");
     }
-    const std::string dest = dir + "/" + path;
+    // imi embed reads the tokenizer at the directory's root.
+    const std::string local = path == kOnnxTokenizer ? std::string(kTokenizer) : path;
+    const std::string dest = dir + "/" + local;
     std::string sha256;
     if (LocalFileMatches(dest, remote)) {
       IMI_ASSIGN_OR_RETURN(sha256, Sha256OfFile(dest));
@@ -370,9 +417,9 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
       IMI_ASSIGN_OR_RETURN(sha256, hub.Download(o.repo, commit, path, remote, dest));
       ++result.files_downloaded;
     }
-    ManifestFile entry{path, static_cast<uint64_t>(FileSize(dest)), sha256, remote.etag};
+    ManifestFile entry{local, static_cast<uint64_t>(FileSize(dest)), sha256, remote.etag};
     auto existing = std::find_if(manifest.files.begin(), manifest.files.end(),
-                                 [&](const ManifestFile& f) { return f.path == path; });
+                                 [&](const ManifestFile& f) { return f.path == local; });
     if (existing != manifest.files.end()) {
       *existing = entry;
     } else {

@@ -178,6 +178,27 @@ TEST_F(PullTest, ManifestRecordsRevisionVariantAndDigests) {
   EXPECT_EQ(ReadAll(cache_ + "/refs/acme--mini-st/main"), std::string(kMiniSha) + "\n");
 }
 
+TEST_F(PullTest, StoresATokenizerFoundOnlyUnderOnnxAtTheRoot) {
+  RunResult r = Pull("acme/onnx-tokenizer-st --variant fp32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string dir = r.out.substr(0, r.out.size() - 1);
+  EXPECT_EQ(ReadAll(dir + "/tokenizer.json"), hub_->ServedFile("acme/onnx-tokenizer-st", "onnx/tokenizer.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/onnx/tokenizer.json"));
+  // The cache check finds it there too: a second pull of the commit is a no-op.
+  const size_t requests = hub_->Requests().size();
+  RunResult again = Pull("acme/onnx-tokenizer-st --revision 9999999999999999999999999999999999999999 --variant fp32");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(hub_->Requests().size(), requests);
+}
+
+TEST_F(PullTest, PrintsAnAbsoluteDirectoryForARelativeDir) {
+  RunResult r = RunImi("pull --dir relative-cache acme/mini-st --variant fp32 -q",
+                       {"HF_ENDPOINT=" + hub_->endpoint()}, work_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.front(), '/') << r.out;
+  std::filesystem::remove_all(r.out.substr(0, r.out.find("/acme--")));
+}
+
 TEST_F(PullTest, TheTokenGoesToTheHubButNeverToTheCdn) {
   RunResult r = Pull("acme/private-st", {"HF_TOKEN=hf_test_secret"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
