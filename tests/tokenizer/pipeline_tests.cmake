@@ -9,3 +9,9 @@ imi_test(pipeline_components_test
 imi_test(tokenizer_pipeline_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_pipeline_test.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json)
+imi_test(tokenize_cli_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenize_cli_test.cc
+  DEPS nlohmann_json::nlohmann_json
+  LABELS cli)
+# The test runs the binary, so building it builds imi first.
+add_dependencies(tokenize_cli_test imi)
