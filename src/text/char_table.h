@@ -31,11 +31,13 @@ inline constexpr char32_t kHalfwidthSemiVoicedMark = 0xFF9F;  // ﾟ
 inline constexpr std::array<uint8_t, 9> kRulePages = {0x00, 0x02, 0x05, 0x20, 0x22,
                                                       0x25, 0x30, 0xFE, 0xFF};
 
+// Two-level table over the BMP: page_slot picks one of the 256-entry pages.
 struct RuleTable {
   std::array<uint8_t, 256> page_slot{};  // 0: page without rules
   std::array<std::array<PackedRule, 256>, kRulePages.size() + 1> pages{};
 };
 
+// Composition of a kana with a following ﾞ (voiced) or ﾟ (semi-voiced).
 struct VoicingTable {
   // Indexed by code point - 0x3040 (hiragana and katakana blocks); 0 = none.
   std::array<char16_t, 0xC0> voiced{};
@@ -119,11 +121,13 @@ constexpr VoicingTable BuildVoicingTable() {
 inline constexpr RuleTable kRuleTable = BuildRuleTable();
 inline constexpr VoicingTable kVoicingTable = BuildVoicingTable();
 
+// Rule of a code point (0 = plain for anything without one, above the BMP too).
 inline PackedRule LookupRule(char32_t cp) {
   if (cp >= 0x10000) return 0;
   return kRuleTable.pages[kRuleTable.page_slot[cp >> 8]][cp & 0xFF];
 }
 
+// Unpacks a rule's kind and, for kMapped, its replacement code point.
 inline CharKind KindOf(PackedRule rule) { return static_cast<CharKind>(rule >> 24); }
 inline char32_t TargetOf(PackedRule rule) { return rule & 0xFFFFFF; }
 
