@@ -16,6 +16,9 @@ void AddEmbedCommand(CLI::App& app, int* exit_code);
 void AddNormalizeCommand(CLI::App& app, int* exit_code);
 void AddPullCommand(CLI::App& app, int* exit_code);
 void AddTokenizeCommand(CLI::App& app, int* exit_code);
+void AddIndexCommand(CLI::App& app, int* exit_code);
+void AddSearchCommand(CLI::App& app, int* exit_code);
+void AddCollectionsCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 
