@@ -36,7 +36,10 @@ Result<std::string> ReadFileToString(const std::string& path) {
 Status WriteFileAtomically(const std::string& path, const std::string& data) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp")).string();
+  std::string tmp_name = ".";
+  tmp_name += target.filename().string();
+  tmp_name += ".tmp";
+  std::string tmp = (dir / tmp_name).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("cannot create " + tmp + ": " + std::strerror(errno));
   size_t off = 0;

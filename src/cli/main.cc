@@ -36,7 +36,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with exit code 0; every real usage
+    // error exits 2 like any other bad input, after CLI11's one-line reason.
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   if (app.get_subcommands().empty()) {
     std::fputs(app.help().c_str(), stdout);
