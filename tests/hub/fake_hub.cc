@@ -112,7 +112,8 @@ std::vector<std::string> SpecFiles(const std::string& repo) {
 
 RunResult RunImi(const std::string& args, const std::vector<std::string>& env, const std::string& scratch_dir) {
   const std::string err_path = scratch_dir + "/stderr.txt";
-  std::string command = "env -u HF_TOKEN -u HF_ENDPOINT -u IMI_HOME";
+  // Run inside the scratch directory so relative paths land there.
+  std::string command = "cd '" + scratch_dir + "' && env -u HF_TOKEN -u HF_ENDPOINT -u IMI_HOME";
   for (const auto& e : env) command += " '" + e + "'";
   command += std::string(" '") + IMI_BINARY_DIR + "/imi' " + args + " </dev/null 2>'" + err_path + "'";
   RunResult result;

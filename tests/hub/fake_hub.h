@@ -61,8 +61,9 @@ struct RunResult {
   std::string err;
 };
 
-// Runs `imi <args>` (args already shell-quoted where needed) with `env`
-// ("NAME=value" words) added and HF_TOKEN/HF_ENDPOINT/IMI_HOME removed.
+// Runs `imi <args>` (args already shell-quoted where needed) in
+// `scratch_dir`, with `env` ("NAME=value" words) added and
+// HF_TOKEN/HF_ENDPOINT/IMI_HOME removed; stderr goes via scratch_dir/stderr.txt.
 RunResult RunImi(const std::string& args, const std::vector<std::string>& env, const std::string& scratch_dir);
 
 }  // namespace imi::hub::testing
