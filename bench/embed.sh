@@ -4,6 +4,8 @@
 # generated paraphrase-multilingual-MiniLM-L12-v2-shaped model, FP32 and INT8,
 # one sentence at a time and batched, on JSTS Japanese sentences.
 #   bench/embed.sh [BUILD_DIR (default build)] [SENTENCES (default 1000)] [THREADS (default: all cores)]
+# ARCH=xlmr SIZE=small (multilingual-e5-small shape) or SIZE=full (bge-m3
+# shape, 2.2 GB) benchmarks an XLM-RoBERTa model instead (default ARCH=bert SIZE=full).
 # Prints a markdown table; also checks that imi's and Node's vectors agree and
 # prints the INT8-vs-FP32 mean cosine.
 set -eu
@@ -16,11 +18,13 @@ py=/usr/bin/python3
 imi=$build/imi
 node_modules=$root/.deps/node/node_modules
 work=$build/bench-embed
-model=$work/minilm-l12-full
+arch=${ARCH:-bert}
+size=${SIZE:-full}
+model=$work/$arch-$size
 mkdir -p "$work"
 
 if [ ! -f "$model/onnx/model.onnx" ]; then
-  "$py" "$root/tools/modelgen/modelgen.py" generate --arch bert --size full --seed 7 \
+  "$py" "$root/tools/modelgen/modelgen.py" generate --arch "$arch" --size "$size" --seed 7 \
     --tokenizer "$shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json" --out "$model" >&2
 fi
 "$py" - "$shared/data/jglue/jsts/valid-v1.3.json" "$n" > "$work/jsts.txt" <<'PY'
@@ -34,8 +38,8 @@ for r in rows:
 for s in seen[: int(sys.argv[2])]:
     print(s)
 PY
-dim=384
-echo "sentences: $(wc -l < "$work/jsts.txt") from JSTS valid; threads: $threads; CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+dim=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["hidden_size"])' "$model/config.json")
+echo "model: $arch/$size (hidden $dim); sentences: $(wc -l < "$work/jsts.txt") from JSTS valid; threads: $threads; CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo
 echo "| pipeline | variant | batching | sentences/s | tokens/s | load ms | peak RSS MB |"
 echo "|---|---|---|---|---|---|---|"

@@ -39,7 +39,7 @@ struct EmbedFlags {
   int threads = 0;
   size_t max_length = 0;
   std::string output;
-  size_t max_batch_tokens = 16384;
+  size_t max_batch_tokens = 1024;
   bool no_truncate = false;
   size_t batch_size = 0;
 };
@@ -233,7 +233,7 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
                   "Truncate inputs to N tokens (default: the model's max_seq_length; up to its position limit)");
   cmd->add_option("--output", flags->output,
                   "Model output to read (default: last_hidden_state, token_embeddings, sentence_embedding)");
-  cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 16384)");
+  cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 1024)");
   cmd->add_option("--batch-size", flags->batch_size,
                   "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");
   cmd->add_flag("--no-truncate", flags->no_truncate, "Fail on inputs longer than the max length instead");

@@ -32,7 +32,7 @@ struct EmbedderConfig {
   std::optional<PoolingMode> pooling;     // overrides 1_Pooling/config.json
   std::optional<bool> normalize;          // overrides the Normalize module
   std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
-  size_t max_batch_tokens = 16384;        // padded tokens per ONNX run inside Embed
+  size_t max_batch_tokens = 1024;  // padded tokens per ONNX run inside Embed (bench/README.md: small batches run faster)
 };
 
 // Per-call options.
@@ -111,7 +111,7 @@ class Embedder {
   Embedder();
 
   ModelInfo info_;
-  size_t max_batch_tokens_ = 16384;
+  size_t max_batch_tokens_ = 1024;
   bool feeds_token_types_ = false;
   int64_t pad_id_ = 0;
   // Two tokenizers so that truncation can be detected without mutating

@@ -170,8 +170,8 @@ Result<ModelDir> LoadModelDir(const std::string& path, const std::string& tokeni
     if (!def.empty()) dir.default_prompt_name = def;
   }
 
-  // Provenance written by `imi pull` (optional).
-  IMI_ASSIGN_OR_RETURN(auto pulled, ReadJsonIfPresent(root / ".imi-model.json"));
+  // Provenance in the manifest `imi pull` writes (docs/pull.md), when present.
+  IMI_ASSIGN_OR_RETURN(auto pulled, ReadJsonIfPresent(root / "imi-pull.json"));
   if (pulled) {
     dir.model_id = Get<std::string>(*pulled, "repo", "");
     dir.revision = Get<std::string>(*pulled, "revision", "");

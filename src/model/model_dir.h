@@ -18,7 +18,7 @@ struct ModelDir {
   std::string tokenizer_path;  // tokenizer.json to load
   // ONNX files relative to root ("onnx/model.onnx", or "model.onnx" in the bare layout).
   std::vector<std::string> onnx_files;
-  std::string model_id;  // from imi's pull metadata when present, else the directory name
+  std::string model_id;  // "repo" of imi-pull.json (written by imi pull) when present, else the directory name
   std::string revision;  // empty when unknown
 
   // config.json (0 / empty when the bare layout has none).

@@ -99,6 +99,24 @@ TEST_F(ModelDirTest, BareOnnxFileWithSeparateTokenizerDirectory) {
   EXPECT_FALSE(dir->normalize);
 }
 
+TEST_F(ModelDirTest, PullManifestGivesModelIdAndRevision) {
+  WriteSentenceTransformersLayout();
+  Write("imi-pull.json", R"({"format":"imi-pull-manifest","version":1,"repo":"org/model",
+      "revision":"86741b4e3f5cb7765a600d3a3d55a0f6a6cb443d"})");
+  auto dir = LoadModelDir(root_.string());
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  EXPECT_EQ(dir->model_id, "org/model");
+  EXPECT_EQ(dir->revision, "86741b4e3f5cb7765a600d3a3d55a0f6a6cb443d");
+}
+
+TEST_F(ModelDirTest, WithoutManifestTheIdIsTheDirectoryName) {
+  WriteSentenceTransformersLayout();
+  auto dir = LoadModelDir(root_.string());
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->model_id, root_.filename().string());
+  EXPECT_TRUE(dir->revision.empty());
+}
+
 TEST_F(ModelDirTest, MalformedJsonIsInvalidArgument) {
   WriteSentenceTransformersLayout();
   Write("config.json", "{not json");
