@@ -12,7 +12,8 @@ Both answer X-Repo-Commit. Faults per file (spec keys): "drop_first" (first CDN
 GET sends half the body then closes), "corrupt" (CDN serves other bytes than
 the advertised sha256), "ignore_range" (CDN answers 200 to Range requests),
 "fail_first" (N first CDN GETs answer 503). Per repo: "token" (401 without
-"Authorization: Bearer <token>"), "api": false (the API answers 404).
+"Authorization: Bearer <token>"), "api": false (the API answers 404), "dir"
+(serve every file of a local model directory; $VARS expanded).
 
 Usage: fake_hub.py --spec SPEC --root DIR --port-file FILE --log FILE
 Writes the repository files under DIR/files/{repo}/{path}, one JSON line per
@@ -36,11 +37,23 @@ def build_repos(spec, root):
     for repo_id, repo in spec["repos"].items():
         files = {}
         merged = dict(spec["templates"].get(repo.get("template", ""), {}))
+        if "dir" in repo:
+            # Serve a real model directory: .onnx and large files as LFS.
+            base = os.path.expandvars(repo["dir"])
+            for dirpath, _, names in os.walk(base):
+                for name in names:
+                    full = os.path.join(dirpath, name)
+                    rel = os.path.relpath(full, base)
+                    lfs = rel.endswith(".onnx") or os.path.getsize(full) > 1000000
+                    merged[rel] = {"path": full, "lfs": lfs}
         merged.update(repo.get("files", {}))
         for path, f in merged.items():
             if f is None:
                 continue
-            if "text" in f:
+            if "path" in f:
+                with open(f["path"], "rb") as fh:
+                    data = fh.read()
+            elif "text" in f:
                 data = f["text"].encode("utf-8")
             else:
                 data = random.Random(f.get("seed", 0)).randbytes(f["random"])
