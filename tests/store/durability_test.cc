@@ -114,7 +114,7 @@ TEST(DurabilityTest, EveryAcknowledgedBatchSurvivesKillNine) {
 
 TEST(DurabilityTest, KillDuringALargeBatchLeavesNoHalfWrittenDocument) {
   TempDir dir;
-  const int kDocs = 60000;
+  const int kDocs = 200000;  // takes seconds to write, so the kill lands mid-transaction
   bool acknowledged = false;
   {
     Writer writer({dir.path(), "big", std::to_string(kDocs)});
@@ -143,7 +143,8 @@ TEST(DurabilityTest, KillDuringALargeBatchLeavesNoHalfWrittenDocument) {
 
 TEST(DurabilityTest, ReadersDuringIngestionSeeOnlyWholeBatches) {
   TempDir dir;
-  Writer writer({dir.path(), "batches"});
+  // At most 5,000 documents, so one search with k = 10,000 sees them all.
+  Writer writer({dir.path(), "batches", "500"});
   ASSERT_TRUE(writer.started());
   ASSERT_EQ(writer.ReadLine(), "ACK 0");
   EmbeddedOptions options;
@@ -161,9 +162,9 @@ TEST(DurabilityTest, ReadersDuringIngestionSeeOnlyWholeBatches) {
     ASSERT_TRUE(response.ok()) << response.status().ToString();
     std::map<std::string, int> per_batch;
     for (const SearchHit& hit : response->hits) per_batch[hit.document_id.substr(0, hit.document_id.find('-'))]++;
-    for (const auto& [batch, n] : per_batch) {
-      if (request.exact) EXPECT_EQ(n, 10) << "batch " << batch << " is partly visible";
-    }
+    ASSERT_LT(response->hits.size(), 10000u);
+    if (!request.exact) continue;  // HNSW may miss a document; exact may not
+    for (const auto& [batch, n] : per_batch) EXPECT_EQ(n, 10) << "batch " << batch << " is partly visible";
   }
 }
 

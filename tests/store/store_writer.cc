@@ -1,6 +1,6 @@
 // Test helper for durability_test: writes to an embedded store and reports
 // each acknowledged write on stdout, until the test kills it.
-//   store_writer DIR batches   batches of 10 one-chunk documents, "ACK <n>" after each
+//   store_writer DIR batches [MAX]  batches of 10 one-chunk documents, "ACK <n>" after each
 //   store_writer DIR big N     "BEGIN", one batch of N two-chunk documents, "ACK"
 #include <cstdio>
 #include <cstdlib>
@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   if (!created.ok()) return Fail(created);
   std::string mode = argv[2];
   if (mode == "batches") {
-    for (int batch = 0;; ++batch) {
+    const int max_batches = argc > 3 ? std::atoi(argv[3]) : -1;
+    for (int batch = 0; max_batches < 0 || batch < max_batches; ++batch) {
       std::vector<Document> docs;
       for (int i = 0; i < 10; ++i) docs.push_back(MakeDoc(BatchDocId(batch, i), 1, batch * 10 + i));
       auto result = (*store)->Upsert("durable", std::move(docs));
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
       std::printf("ACK %d\n", batch);
       std::fflush(stdout);
     }
+    return 0;
   }
   if (mode == "big" && argc > 3) {
     int n = std::atoi(argv[3]);
