@@ -5,7 +5,9 @@
 //
 //   store_bench --size N [--dim 384] [--queries 200] [--k 10]
 //               [--ef 16,32,64,128,256] [--exact-queries 50]
-//               [--pg DSN] [--dir DIR] [--seed 1]
+//               [--pg DSN] [--dir DIR] [--seed 1] [--reuse 1]
+// --reuse 1 keeps --dir and searches an embedded collection left by an
+// earlier run of the same size and seed instead of ingesting again.
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -43,6 +45,7 @@ struct Options {
   std::string pg;
   std::string dir;
   uint32_t seed = 1;
+  bool reuse = false;  // keep --dir and its embedded collection between runs
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
@@ -250,6 +253,7 @@ int main(int argc, char** argv) {
     else if (flag == "--pg") o.pg = value;
     else if (flag == "--dir") o.dir = value;
     else if (flag == "--seed") o.seed = static_cast<uint32_t>(std::atoi(value.c_str()));
+    else if (flag == "--reuse") o.reuse = value == "1" || value == "true";
     else {
       std::fprintf(stderr, "store_bench: unknown flag %s\n", flag.c_str());
       return 2;
@@ -260,7 +264,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.dir.empty()) o.dir = (std::filesystem::temp_directory_path() / ("imi-store-bench-" + std::to_string(o.size))).string();
-  std::filesystem::remove_all(o.dir);
+  if (!o.reuse) std::filesystem::remove_all(o.dir);
 
   std::printf("# store_bench: %lld vectors, %d dims, cosine, %d queries, k=%d, %u hardware threads, "
               "distance kernels %s, load average at start %s\n",
@@ -279,8 +283,10 @@ int main(int argc, char** argv) {
     options.directory = o.dir;
     auto store = imi::store::OpenEmbeddedStore(options);
     if (!Check(store.status(), "open embedded")) return 1;
-    if (!Check((*store)->CreateCollection(spec), "create")) return 1;
-    double ingest_s = Ingest(store->get(), name, o, data);
+    auto existing = (*store)->GetCollection(name);
+    bool reused = o.reuse && existing.ok() && existing->document_count == o.size;
+    if (!reused && !Check((*store)->CreateCollection(spec), "create")) return 1;
+    double ingest_s = reused ? 0 : Ingest(store->get(), name, o, data);
     SearchRequest warm;
     warm.vector.assign(data.queries.begin(), data.queries.begin() + o.dim);
     auto b0 = Clock::now();
@@ -330,7 +336,7 @@ int main(int argc, char** argv) {
     Print(exact);
     (void)(*store)->DeleteCollection(name);
   }
-  std::filesystem::remove_all(o.dir);
+  if (!o.reuse) std::filesystem::remove_all(o.dir);
   std::printf("\n# load average at end: %s (2 cores shared with other work: p99 includes scheduling delays)\n",
               LoadAverage().c_str());
   return 0;
