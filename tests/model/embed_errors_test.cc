@@ -180,3 +180,26 @@ TEST(EmbedCliTest, NpyOutputHasAHeaderAndRowsTimesDimensionFloats) {
 
 }  // namespace
 }  // namespace imi::model
+
+namespace imi::model {
+namespace {
+
+TEST(EmbedCliTest, NormalizeTextEmbedsTheNormalisedTextAndIsOffByDefault) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path wide = fs::path(IMI_BINARY_DIR) / "tests/model/cli_wide.txt";
+  const fs::path narrow = fs::path(IMI_BINARY_DIR) / "tests/model/cli_narrow.txt";
+  // neologdn drops the space between Japanese words and the tildes; the
+  // tokenizer's own normaliser keeps both.
+  std::ofstream(wide) << "東京　タワー〜〜\n";
+  std::ofstream(narrow) << "東京タワー\n";
+  const std::string cmd = Imi() + " embed --model " + f.Path("tiny-bert") + " --variant fp32 ";
+  std::string a, b, c;
+  ASSERT_EQ(testing::RunCommand(cmd + "--normalize-text < " + wide.string() + " 2>/dev/null", &a), 0);
+  ASSERT_EQ(testing::RunCommand(cmd + "< " + narrow.string() + " 2>/dev/null", &b), 0);
+  ASSERT_EQ(testing::RunCommand(cmd + "< " + wide.string() + " 2>/dev/null", &c), 0);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(c, b);
+}
+
+}  // namespace
+}  // namespace imi::model
