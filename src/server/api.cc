@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <string_view>
+#include <vector>
 
 #include "server/error_response.h"
 #include "server/json_io.h"
@@ -40,10 +42,42 @@ bool Authorized(const HttpRequest& request, const std::string& api_key) {
   return ConstantTimeEquals(header.substr(kSchemeLength), api_key);
 }
 
-const RouteSpec* FindRoute(const std::string& path) {
+// Matches `path` against a template such as "/collections/{name}"; fills
+// `params` with the placeholder values.
+bool MatchTemplate(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  params->clear();
+  size_t p = 0;
+  size_t q = 0;
+  while (p < pattern.size()) {
+    if (pattern[p] != '{') {
+      if (q >= path.size() || pattern[p] != path[q]) return false;
+      ++p;
+      ++q;
+      continue;
+    }
+    const size_t close = pattern.find('}', p);
+    if (close == std::string_view::npos) return false;
+    const bool rest = close + 1 == pattern.size() && pattern.substr(p) == "{id}";
+    p = close + 1;
+    size_t end = rest ? path.size() : path.find('/', q);
+    if (end == std::string_view::npos) end = path.size();
+    if (end == q) return false;
+    params->emplace_back(path.substr(q, end - q));
+    q = end;
+  }
+  return q == path.size();
+}
+
+const RouteSpec* FindRoute(const std::string& path, std::vector<std::string>* params) {
   for (const RouteSpec& spec : RouteTable()) {
     if (path == spec.path) return &spec;
   }
+  for (const RouteSpec& spec : RouteTable()) {
+    if (std::string_view(spec.path).find('{') != std::string_view::npos && MatchTemplate(spec.path, path, params)) {
+      return &spec;
+    }
+  }
+  params->clear();
   return nullptr;
 }
 
@@ -79,6 +113,18 @@ const std::vector<RouteSpec>& RouteTable() {
       {"/metrics", "GET", "Prometheus metrics", HandleMetrics, nullptr, true},
       {"/openapi.json", "GET", "OpenAPI 3 description of these routes", HandleOpenApi, nullptr, true},
       {"/docs", "GET", "Browsable API documentation", HandleDocs, nullptr, true},
+      {"/collections", "GET,POST", "Vector store: list collections; POST {name, metric?} creates one",
+       HandleListCollections, HandleCreateCollection, false},
+      {"/collections/{name}", "GET,DELETE", "A collection's model, dimension, metric and sizes; DELETE removes it",
+       HandleGetCollection, nullptr, false, HandleDeleteCollection},
+      {"/collections/{name}/documents", "POST",
+       "Batch upsert of {id?, text, metadata} (chunked and embedded) or {id?, vector, metadata}", nullptr,
+       HandleUpsertDocuments, false},
+      {"/collections/{name}/documents/{id}", "GET,DELETE", "One document with its chunks; DELETE removes it",
+       HandleGetDocument, nullptr, false, HandleDeleteDocument},
+      {"/collections/{name}/search", "POST",
+       "Semantic search {query | vector, k, metric?, filter?, include?, exact?} -> ranked documents", nullptr,
+       HandleSearchCollection, false},
   };
   return table;
 }
@@ -94,6 +140,8 @@ void Api::SetBackend(std::unique_ptr<batch::EmbeddingBackend> backend) {
   ServeState expected = ServeState::kLoading;
   state_.compare_exchange_strong(expected, ServeState::kReady);
 }
+
+void Api::SetStore(std::unique_ptr<StoreAccess> store) { store_ = std::move(store); }
 
 void Api::SetFailed(std::string message) {
   {
@@ -138,7 +186,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 }
 
 HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label) {
-  const RouteSpec* spec = FindRoute(request.path);
+  std::vector<std::string> params;
+  const RouteSpec* spec = FindRoute(request.path, &params);
   if (spec == nullptr && request.path.rfind(kDocsPrefix, 0) == 0) spec = &DocsAssetRoute();
   if (spec == nullptr) {
     return HttpError(404, "not_found", "no route " + request.path + "; GET / lists the routes");
@@ -160,6 +209,7 @@ HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label)
   RouteHandler handler = nullptr;
   if (request.method == "GET" || request.method == "HEAD") handler = spec->get;
   if (request.method == "POST") handler = spec->post;
+  if (request.method == "DELETE") handler = spec->del;
   if (handler == nullptr) {
     HttpResponse res = HttpError(405, "method_not_allowed",
                                  request.method + " is not allowed on " + request.path + "; allowed: " + allow);
@@ -179,6 +229,8 @@ HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label)
   }
   RouteContext ctx{config_, ready_service_.load(std::memory_order_acquire), metrics_, state_.load(),
                    std::move(failure)};
+  ctx.store = store_.get();
+  ctx.params = std::move(params);
   Result<HttpResponse> result = handler(ctx, request);
   if (!result.ok()) return ErrorResponse(result.status(), config_.retry_after_seconds);
   return std::move(result).value();

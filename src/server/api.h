@@ -12,6 +12,7 @@
 #include "server/embed_service.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
+#include "server/store_access.h"
 
 namespace imi::server {
 
@@ -45,6 +46,9 @@ class Api {
 
   // Makes the model available and marks the API ready. Call at most once.
   void SetBackend(std::unique_ptr<batch::EmbeddingBackend> backend);
+  // Gives the /collections routes their vector store (503 without one).
+  // Call before the first request; not thread-safe with Handle.
+  void SetStore(std::unique_ptr<StoreAccess> store);
   // Marks the API broken (load failed); /healthz reports `message`.
   void SetFailed(std::string message);
   // Marks the API stopping (/healthz 503) and finishes queued inference;
@@ -76,6 +80,7 @@ class Api {
   std::unique_ptr<batch::EmbeddingBackend> backend_;
   std::unique_ptr<EmbedService> service_;
   std::atomic<EmbedService*> ready_service_{nullptr};
+  std::unique_ptr<StoreAccess> store_;
   mutable std::mutex mutex_;  // guards failure_ and log output
   std::string failure_;
 };

@@ -18,16 +18,21 @@
 #include "server/embed_service.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
+#include "server/store_access.h"
 
 namespace imi::server {
 
-// What a handler may use. `service` is null until the model is ready.
+// What a handler may use. `service` is null until the model is ready;
+// `store` is null when the server has no vector store; `params` holds the
+// {placeholders} of a templated route path, in order.
 struct RouteContext {
   const ApiConfig& config;
   EmbedService* service;
   Metrics& metrics;
   ServeState state;
   std::string failure;
+  StoreAccess* store = nullptr;
+  std::vector<std::string> params = {};
 };
 
 using RouteHandler = Result<HttpResponse> (*)(RouteContext& ctx, const HttpRequest& request);
@@ -69,7 +74,19 @@ Result<HttpResponse> HandleDocs(RouteContext& ctx, const HttpRequest& request);
 // Serves /docs/<asset> from the swagger-ui-dist directory (fixed allow-list).
 Result<HttpResponse> HandleDocsAsset(RouteContext& ctx, const HttpRequest& request);
 
-// One row of the route table; Api::Dispatch and GET / share it.
+// --- routes_collections.cc: collections, documents and semantic search ---
+Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleGetCollection(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleDeleteCollection(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleGetDocument(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest& request);
+
+// One row of the route table; Api::Dispatch and GET / share it. A path
+// segment "{x}" matches one non-empty segment; a final "{id}" matches the
+// rest of the path (document ids may contain '/').
 struct RouteSpec {
   const char* path;
   const char* methods;  // comma-separated, e.g. "GET,POST"
@@ -77,6 +94,7 @@ struct RouteSpec {
   RouteHandler get;
   RouteHandler post;
   bool open;  // reachable without the API key
+  RouteHandler del = nullptr;
 };
 const std::vector<RouteSpec>& RouteTable();
 

@@ -1,0 +1,431 @@
+// The vector store over HTTP: /collections, their documents and semantic
+// search. Texts are chunked with the served model's tokenizer (the windows
+// imi index uses) and embedded through the shared batcher, so the store holds
+// the same vectors whichever way documents arrive.
+#include <algorithm>
+#include <cmath>
+
+#include "server/json_io.h"
+#include "server/routes.h"
+#include "store/filter.h"
+#include "store/metric.h"
+#include "store/vector_store.h"
+
+namespace imi::server {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kOverlapTokens = 32;  // imi index's default overlap
+constexpr size_t kEmbedSlice = 256;    // chunks per batcher request, under its queue bound
+constexpr int kDefaultK = 10;
+
+Result<store::VectorStore*> RequireStore(const RouteContext& ctx) {
+  if (ctx.store == nullptr) {
+    return Status::Unavailable("this server has no vector store; start imi serve with --store DIR or --pg DSN");
+  }
+  return ctx.store->Get();
+}
+
+// The {name} of the route, checked before any store access.
+Result<std::string> CollectionName(const RouteContext& ctx) {
+  const std::string name = ctx.params.empty() ? "" : ctx.params[0];
+  IMI_RETURN_IF_ERROR(store::ValidateCollectionName(name));
+  return name;
+}
+
+// Floats printed in their shortest round-trip form.
+json FloatsJson(const std::vector<float>& values) {
+  std::string text;
+  AppendFloatArray(&text, values);
+  return json::parse(text, nullptr, false);
+}
+
+json CollectionJson(const store::CollectionInfo& info) {
+  return {{"name", info.spec.name},
+          {"model", info.spec.model_id},
+          {"revision", info.spec.model_revision},
+          {"dimension", info.spec.dimension},
+          {"metric", std::string(store::MetricName(info.spec.metric))},
+          {"documents", info.document_count},
+          {"chunks", info.chunk_count}};
+}
+
+json ChunkJson(const store::Chunk& chunk, bool with_text, bool with_vector) {
+  json out = {{"ordinal", chunk.ordinal}, {"start", chunk.start_offset}, {"end", chunk.end_offset}};
+  if (with_text) out["text"] = chunk.text;
+  if (with_vector) out["vector"] = FloatsJson(chunk.vector);
+  return out;
+}
+
+HttpResponse JsonWithStatus(const json& body, int status) {
+  HttpResponse res = JsonResponse(DumpJson(body));
+  res.status = status;
+  return res;
+}
+
+// The served model may embed texts for `info` only if it made its vectors.
+Status CheckModel(const batch::BackendInfo& model, const store::CollectionInfo& info) {
+  if (info.spec.model_id == model.model_id && static_cast<size_t>(info.spec.dimension) == model.dimension) {
+    return Status::Ok();
+  }
+  return Status::FailedPrecondition("collection \"" + info.spec.name + "\" holds " +
+                                    std::to_string(info.spec.dimension) + "-dimensional vectors of model " +
+                                    info.spec.model_id + "; the served model is " + model.model_id + " (" +
+                                    std::to_string(model.dimension) +
+                                    " dimensions): send vectors instead of texts, or serve that model");
+}
+
+std::optional<std::string> PromptFor(const batch::BackendInfo& model, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (std::find(model.prompt_names.begin(), model.prompt_names.end(), name) != model.prompt_names.end()) {
+      return std::string(name);
+    }
+  }
+  return std::nullopt;
+}
+
+// Windows of at most max_seq_length tokens (special tokens included)
+// overlapping by kOverlapTokens (less for short windows), in byte offsets.
+Result<std::vector<store::Chunk>> SplitText(const batch::EmbeddingBackend& backend, const std::string& text) {
+  IMI_ASSIGN_OR_RETURN(std::vector<batch::TokenInfo> specials, backend.Tokenize("", true));
+  const size_t max_tokens = backend.info().max_seq_length > 0 ? backend.info().max_seq_length : 512;
+  if (max_tokens <= specials.size() + 1) {
+    return Status::Unprocessable("the served model's maximum length leaves no room for text");
+  }
+  const size_t window = max_tokens - specials.size();
+  const size_t overlap = std::min(kOverlapTokens, window / 4);
+  IMI_ASSIGN_OR_RETURN(std::vector<batch::TokenInfo> tokens, backend.Tokenize(text, false));
+  std::vector<store::Chunk> chunks;
+  for (size_t start = 0; start < tokens.size(); start += window - overlap) {
+    const size_t end = std::min(tokens.size(), start + window);
+    const size_t b0 = std::min(tokens[start].start, text.size());
+    const size_t b1 = std::clamp(tokens[end - 1].end, b0, text.size());
+    if (b1 > b0) {
+      store::Chunk chunk;
+      chunk.ordinal = static_cast<int>(chunks.size());
+      chunk.text = text.substr(b0, b1 - b0);
+      chunk.start_offset = static_cast<int64_t>(b0);
+      chunk.end_offset = static_cast<int64_t>(b1);
+      chunks.push_back(std::move(chunk));
+    }
+    if (end == tokens.size()) break;
+  }
+  if (chunks.empty()) {
+    store::Chunk whole;
+    whole.text = text;
+    whole.end_offset = static_cast<int64_t>(text.size());
+    chunks.push_back(std::move(whole));
+  }
+  return chunks;
+}
+
+Result<std::vector<float>> ReadVector(const json& value, const std::string& field) {
+  if (!value.is_array() || value.empty()) {
+    return Status::InvalidArgument("'" + field + "' must be a non-empty array of numbers");
+  }
+  std::vector<float> out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_number()) {
+      return Status::InvalidArgument("'" + field + "[" + std::to_string(i) + "]' must be a number");
+    }
+    const double v = value[i].get<double>();
+    if (!std::isfinite(static_cast<float>(v))) {
+      return Status::InvalidArgument("'" + field + "[" + std::to_string(i) + "]' is outside the float32 range");
+    }
+    out.push_back(static_cast<float>(v));
+  }
+  return out;
+}
+
+// One item of "documents": a document ready for the store, or one whose
+// chunks still need the model (needs_embedding).
+struct IncomingDocument {
+  store::Document doc;
+  bool needs_embedding = false;
+};
+
+Result<IncomingDocument> ReadDocument(const json& item, const std::string& where) {
+  if (!item.is_object()) return Status::InvalidArgument("'" + where + "' must be an object");
+  IncomingDocument in;
+  auto with_context = [&where](const Status& s) { return s.WithContext(where); };
+  auto id = ReadString(item, "id");
+  if (!id.ok()) return with_context(id.status());
+  if (id->has_value()) {
+    in.doc.id = **id;
+    IMI_RETURN_IF_ERROR(with_context(store::ValidateDocumentId(in.doc.id)));
+  }
+  auto text = ReadString(item, "text");
+  if (!text.ok()) return with_context(text.status());
+  if (auto it = item.find("metadata"); it != item.end() && !it->is_null()) {
+    if (!it->is_object()) return Status::InvalidArgument("'" + where + ".metadata' must be a JSON object");
+    in.doc.metadata = *it;
+  }
+  auto vector = item.find("vector");
+  const bool has_vector = vector != item.end() && !vector->is_null();
+  if (!has_vector && (!text->has_value() || (*text)->empty())) {
+    return Status::InvalidArgument("'" + where + "' needs a non-empty 'text' (embedded by the served model) or a "
+                                   "'vector'");
+  }
+  in.doc.text = text->value_or("");
+  if (has_vector) {
+    IMI_ASSIGN_OR_RETURN(std::vector<float> values, ReadVector(*vector, where + ".vector"));
+    store::Chunk chunk;
+    chunk.text = in.doc.text;
+    chunk.end_offset = static_cast<int64_t>(in.doc.text.size());
+    chunk.vector = std::move(values);
+    in.doc.chunks.push_back(std::move(chunk));
+  } else {
+    in.needs_embedding = true;
+  }
+  return in;
+}
+
+Result<store::Include> ReadInclude(const json& body) {
+  store::Include include;
+  auto it = body.find("include");
+  if (it == body.end() || it->is_null()) return include;
+  if (!it->is_array()) {
+    return Status::InvalidArgument("'include' must be an array of \"text\", \"metadata\", \"score\", \"vector\"");
+  }
+  include = store::Include{false, false, false, false};
+  for (const json& item : *it) {
+    const std::string name = item.is_string() ? item.get<std::string>() : "";
+    if (name == "text") {
+      include.text = true;
+    } else if (name == "metadata") {
+      include.metadata = true;
+    } else if (name == "score") {
+      include.score = true;
+    } else if (name == "vector") {
+      include.vector = true;
+    } else {
+      return Status::InvalidArgument("'include' items must be \"text\", \"metadata\", \"score\" or \"vector\", got " +
+                                     DumpJson(item));
+    }
+  }
+  return include;
+}
+
+}  // namespace
+
+Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_ASSIGN_OR_RETURN(std::vector<store::CollectionInfo> infos, vs->ListCollections());
+  json list = json::array();
+  for (const store::CollectionInfo& info : infos) list.push_back(CollectionJson(info));
+  return JsonResponse(DumpJson(json{{"collections", std::move(list)}}));
+}
+
+Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> name, ReadString(body, "name"));
+  if (!name.has_value()) return Status::InvalidArgument("'name' is required: POST /collections {\"name\": \"docs\"}");
+  IMI_RETURN_IF_ERROR(store::ValidateCollectionName(*name));
+  store::CollectionSpec spec;
+  spec.name = *name;
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> metric, ReadString(body, "metric"));
+  if (metric.has_value()) {
+    IMI_ASSIGN_OR_RETURN(spec.metric, store::ParseMetric(*metric));
+  }
+  IMI_ASSIGN_OR_RETURN(std::optional<size_t> dimension, ReadPositiveInt(body, "dimension"));
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> model, ReadString(body, "model"));
+  const batch::BackendInfo* served =
+      ctx.service != nullptr && ctx.state == ServeState::kReady ? &ctx.service->backend().info() : nullptr;
+  if (model.has_value()) {
+    // Vectors made elsewhere: the caller names their model and dimension.
+    if (!dimension.has_value()) return Status::InvalidArgument("'dimension' is required together with 'model'");
+    spec.model_id = *model;
+    spec.model_revision = "unknown";
+    spec.dimension = static_cast<int>(std::min<size_t>(*dimension, 1 << 30));
+  } else {
+    if (served == nullptr) {
+      IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+      served = &service->backend().info();
+    }
+    if (dimension.has_value() && *dimension != served->dimension) {
+      return Status::FailedPrecondition("'dimension' " + std::to_string(*dimension) + " differs from the served model's " +
+                                        std::to_string(served->dimension) +
+                                        "; name the model of your vectors in 'model'");
+    }
+    spec.model_id = served->model_id;
+    spec.model_revision = served->revision.empty() ? "unknown" : served->revision;
+    spec.dimension = static_cast<int>(served->dimension);
+  }
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  Result<store::CollectionInfo> existing = vs->GetCollection(spec.name);
+  if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) return existing.status();
+  IMI_RETURN_IF_ERROR(vs->CreateCollection(spec));
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(spec.name));
+  return JsonWithStatus(CollectionJson(info), existing.ok() ? 200 : 201);
+}
+
+Result<HttpResponse> HandleGetCollection(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(name));
+  return JsonResponse(DumpJson(CollectionJson(info)));
+}
+
+Result<HttpResponse> HandleDeleteCollection(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_RETURN_IF_ERROR(vs->DeleteCollection(name));
+  return JsonResponse(DumpJson(json{{"deleted", true}, {"name", name}}));
+}
+
+Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  auto items = body.find("documents");
+  if (items == body.end() || !items->is_array() || items->empty()) {
+    return Status::InvalidArgument("'documents' must be a non-empty array of {id?, text, metadata?} or "
+                                   "{id?, vector, metadata?}");
+  }
+  if (items->size() > ctx.config.max_client_batch) {
+    return Status::TooLarge("'documents' has " + std::to_string(items->size()) + " items, more than the limit of " +
+                            std::to_string(ctx.config.max_client_batch) + " per request (--max-client-batch)");
+  }
+  std::vector<IncomingDocument> incoming;
+  bool any_text = false;
+  for (size_t i = 0; i < items->size(); ++i) {
+    IMI_ASSIGN_OR_RETURN(IncomingDocument doc, ReadDocument((*items)[i], "documents[" + std::to_string(i) + "]"));
+    any_text = any_text || doc.needs_embedding;
+    incoming.push_back(std::move(doc));
+  }
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(name));
+  size_t chunk_count = 0;
+  if (any_text) {
+    IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+    const batch::BackendInfo& model = service->backend().info();
+    IMI_RETURN_IF_ERROR(CheckModel(model, info));
+    std::vector<std::string> texts;
+    std::vector<store::Chunk*> targets;
+    for (size_t i = 0; i < incoming.size(); ++i) {
+      if (!incoming[i].needs_embedding) continue;
+      auto chunks = SplitText(service->backend(), incoming[i].doc.text);
+      if (!chunks.ok()) return chunks.status().WithContext("documents[" + std::to_string(i) + "]");
+      incoming[i].doc.chunks = std::move(chunks).value();
+    }
+    for (IncomingDocument& in : incoming) {
+      if (!in.needs_embedding) continue;
+      for (store::Chunk& chunk : in.doc.chunks) {
+        texts.push_back(chunk.text);
+        targets.push_back(&chunk);
+      }
+    }
+    batch::EmbedOptions options;
+    options.prompt_name = PromptFor(model, {"passage", "document"});
+    for (size_t begin = 0; begin < texts.size(); begin += kEmbedSlice) {
+      const size_t end = std::min(texts.size(), begin + kEmbedSlice);
+      const std::vector<std::string> slice(texts.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           texts.begin() + static_cast<std::ptrdiff_t>(end));
+      IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(slice, options, "documents"));
+      for (size_t i = begin; i < end; ++i) targets[i]->vector = std::move(outcome.vectors[i - begin]);
+    }
+  }
+  std::vector<store::Document> docs;
+  docs.reserve(incoming.size());
+  for (IncomingDocument& in : incoming) {
+    chunk_count += in.doc.chunks.size();
+    docs.push_back(std::move(in.doc));
+  }
+  IMI_ASSIGN_OR_RETURN(store::UpsertResult result, vs->Upsert(name, std::move(docs)));
+  return JsonResponse(DumpJson(json{{"collection", name},
+                                    {"ids", result.ids},
+                                    {"documents", result.ids.size()},
+                                    {"chunks", chunk_count}}));
+}
+
+Result<HttpResponse> HandleGetDocument(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  const std::string id = ctx.params.size() > 1 ? ctx.params[1] : "";
+  IMI_RETURN_IF_ERROR(store::ValidateDocumentId(id));
+  const bool vectors = request.Query("vectors") == "true" || request.Query("vectors") == "1";
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_ASSIGN_OR_RETURN(store::Document doc, vs->GetDocument(name, id));
+  json chunks = json::array();
+  for (const store::Chunk& chunk : doc.chunks) chunks.push_back(ChunkJson(chunk, true, vectors));
+  return JsonResponse(DumpJson(json{{"id", doc.id},
+                                    {"text", doc.text},
+                                    {"metadata", doc.metadata},
+                                    {"chunks", std::move(chunks)}}));
+}
+
+Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  const std::string id = ctx.params.size() > 1 ? ctx.params[1] : "";
+  IMI_RETURN_IF_ERROR(store::ValidateDocumentId(id));
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_RETURN_IF_ERROR(vs->DeleteDocument(name, id));
+  return JsonResponse(DumpJson(json{{"deleted", true}, {"collection", name}, {"id", id}}));
+}
+
+Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
+  IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  store::SearchRequest search;
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> query, ReadString(body, "query"));
+  auto vector = body.find("vector");
+  const bool has_vector = vector != body.end() && !vector->is_null();
+  if (query.has_value() == has_vector) {
+    return Status::InvalidArgument("send exactly one of 'query' (a text) or 'vector' (an array of numbers)");
+  }
+  if (query.has_value() && query->empty()) return Status::InvalidArgument("'query' must not be empty");
+  IMI_ASSIGN_OR_RETURN(std::optional<size_t> k, ReadPositiveInt(body, "k"));
+  if (k.has_value() && *k > 10000) return Status::InvalidArgument("'k' must be between 1 and 10000");
+  search.k = k.has_value() ? static_cast<int>(*k) : kDefaultK;
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> metric, ReadString(body, "metric"));
+  if (metric.has_value()) {
+    IMI_ASSIGN_OR_RETURN(search.metric, store::ParseMetric(*metric));
+  }
+  if (auto filter = body.find("filter"); filter != body.end() && !filter->is_null()) {
+    auto parsed = store::Filter::Parse(*filter);
+    if (!parsed.ok()) return parsed.status().WithContext("filter");
+    search.filter = std::move(parsed).value();
+  }
+  IMI_ASSIGN_OR_RETURN(search.include, ReadInclude(body));
+  IMI_ASSIGN_OR_RETURN(std::optional<bool> exact, ReadBool(body, "exact"));
+  search.exact = exact.value_or(false);
+  IMI_ASSIGN_OR_RETURN(std::optional<size_t> ef_search, ReadPositiveInt(body, "ef_search"));
+  if (ef_search.has_value()) {
+    if (*ef_search > 100000) return Status::InvalidArgument("'ef_search' must be between 1 and 100000");
+    search.ef_search = static_cast<int>(*ef_search);
+  }
+  if (has_vector) {
+    IMI_ASSIGN_OR_RETURN(search.vector, ReadVector(*vector, "vector"));
+  }
+
+  IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(name));
+  if (query.has_value()) {
+    IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+    const batch::BackendInfo& model = service->backend().info();
+    IMI_RETURN_IF_ERROR(CheckModel(model, info));
+    batch::EmbedOptions options;
+    options.prompt_name = PromptFor(model, {"query"});
+    IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts({*query}, options, "query"));
+    search.vector = std::move(outcome.vectors[0]);
+  }
+  IMI_ASSIGN_OR_RETURN(store::SearchResponse found, vs->Search(name, search));
+  json results = json::array();
+  int rank = 0;
+  for (const store::SearchHit& hit : found.hits) {
+    json row = {{"rank", ++rank}, {"id", hit.document_id}};
+    if (search.include.score) row["score"] = hit.score;
+    if (search.include.text) row["text"] = hit.text;
+    if (search.include.metadata) row["metadata"] = hit.metadata;
+    row["chunk"] = ChunkJson(hit.chunk, search.include.text, search.include.vector);
+    results.push_back(std::move(row));
+  }
+  return JsonResponse(DumpJson(json{{"collection", name},
+                                    {"metric", std::string(store::MetricName(found.metric))},
+                                    {"exact", found.exact},
+                                    {"count", results.size()},
+                                    {"results", std::move(results)}}));
+}
+
+}  // namespace imi::server
