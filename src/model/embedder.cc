@@ -53,7 +53,7 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
   }
   info.max_seq_length = max_len;
   if (!dir.include_prompt && (!dir.prompts.empty() || dir.default_prompt_name)) {
-    // Excluding prompt tokens from pooling is not implemented; refuse rather than differ.
+    // imi pools over prompt tokens too; refuse a model that asks otherwise rather than differ.
     return Status::Unsupported("the model's Pooling module sets include_prompt=false, which imi does not support");
   }
 
