@@ -169,7 +169,7 @@ def main():
     g.add_argument("--max-seq-length", type=int, default=128)
     g.add_argument("--vocab-size", type=int, default=0, help="override (default: tokenizer's for tiny)")
     g.add_argument("--int8", nargs="*", default=["quint8_avx2", "qint8_avx512_vnni"],
-                   help="INT8 variants to write (model_<name>.onnx)")
+                   help="INT8 variants to write (model_<name>.onnx); --int8 alone writes none")
     g.add_argument("--rename-input", action="append", default=[], metavar="OLD=NEW")
     g.add_argument("--templates", default=DEFAULT_TEMPLATES, help="real configs to start from")
     r = sub.add_parser("reference", help="numpy expected vectors for an ids file")

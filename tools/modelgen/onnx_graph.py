@@ -10,6 +10,7 @@ dequantised after the Gather.
 """
 
 import math
+import os
 
 import numpy as np
 import onnx
@@ -188,6 +189,10 @@ def save(model, path):
     """Saves; models over ~1.8 GB keep their weights in path + '_data' (external data)."""
     size = sum(t.ByteSize() for t in model.graph.initializer)
     if size > 1_800_000_000:
+        # onnx appends to an existing data file; start from an empty one.
+        data = path + "_data"
+        if os.path.exists(data):
+            os.remove(data)
         onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=path.split("/")[-1] + "_data", size_threshold=1024)
     else:
