@@ -258,6 +258,19 @@ TEST(CollectionRoutesWithoutStoreTest, AStoreThatCannotBeReachedAnswers503AndIsR
   EXPECT_EQ(attempts, 2);
 }
 
+TEST(CollectionRoutesWithoutStoreTest, AnUnreachableDatabaseAnswers503WithRetryAfter) {
+  ApiConfig config;
+  Api api(config);
+  api.SetStore(std::make_unique<StoreAccess>(
+      [] { return store::OpenPostgresStore("postgresql://postgres@127.0.0.1:1/imi?connect_timeout=2"); }));
+  const HttpResponse res = api.Handle(MakeRequest("POST", "/collections/c/search", R"({"vector":[1]})"));
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_EQ(json::parse(res.body)["error"]["type"], "unavailable_error");
+  bool retry_after = false;
+  for (const auto& [name, value] : res.headers) retry_after = retry_after || name == "Retry-After";
+  EXPECT_TRUE(retry_after);
+}
+
 TEST(CollectionRoutesWithoutStoreTest, AServerWithoutAStoreAnswers503) {
   ApiConfig config;
   Api api(config);
