@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct LiveCase {
   fs::path path;
   std::string mode;
 };
+
+// Readable test names in ctest's listing instead of the parameter's bytes.
+void PrintTo(const LiveCase& c, std::ostream* os) { *os << c.name << "/" << c.mode; }
 
 std::vector<LiveCase> Cases() {
   std::vector<std::pair<std::string, fs::path>> files;
