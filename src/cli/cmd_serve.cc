@@ -20,6 +20,8 @@
 #include "model/embedder.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/store_access.h"
+#include "store/vector_store.h"
 
 namespace imi::cli {
 namespace {
@@ -48,6 +50,8 @@ struct ServeFlags {
   std::string swagger_ui;
   std::string log_format = "text";
   bool no_access_log = false;
+  std::string store_dir;  // embedded vector store for /collections
+  std::string pg_dsn;     // or PostgreSQL + pgvector
 };
 
 std::string Env(const char* name) {
@@ -86,6 +90,29 @@ std::string FindSwaggerUi(const std::string& flag) {
     if (std::filesystem::exists(candidate / "swagger-ui-bundle.js", ec)) return candidate.lexically_normal().string();
   }
   return "";
+}
+
+// Gives /collections its store. An explicitly chosen store is opened now,
+// so a bad directory or DSN stops start-up (a database that is down only
+// delays it: 503 until reachable); the default (IMI_PG_DSN or ./imi-data)
+// is opened on first use, so serving embeddings alone creates nothing.
+Status AttachStore(const ServeFlags& flags, server::Api* api) {
+  const store::StoreLocation location{flags.store_dir, flags.pg_dsn};
+  auto opener = [location] { return store::OpenVectorStore(location); };
+  if (location.directory.empty() && location.pg_dsn.empty()) {
+    api->SetStore(std::make_unique<server::StoreAccess>(opener));
+    return Status::Ok();
+  }
+  Result<std::unique_ptr<store::VectorStore>> opened = opener();
+  if (opened.ok()) {
+    api->SetStore(std::make_unique<server::StoreAccess>(std::move(opened).value()));
+    return Status::Ok();
+  }
+  if (opened.status().code() != StatusCode::kUnavailable) return opened.status();
+  std::fprintf(stderr, "imi serve: warning: %s; /collections answers 503 until the database is reachable\n",
+               opened.status().message().c_str());
+  api->SetStore(std::make_unique<server::StoreAccess>(opener));
+  return Status::Ok();
 }
 
 // Loads and warms the model; the server answers 503 until this is done.
@@ -148,6 +175,7 @@ int RunServe(const ServeFlags& given) {
                       : flags.log_format == "json" ? server::AccessLog::kJson
                                                    : server::AccessLog::kText;
   server::Api api(config);
+  if (Status attached = AttachStore(flags, &api); !attached.ok()) return ReportError("serve", attached);
 
   server::HttpServerOptions options;
   options.host = flags.host;
@@ -199,7 +227,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve embeddings over HTTP: the original API (/healthz, /embed), TEI (/embed, /tokenize, /info), "
-      "OpenAI (/v1/embeddings) and Ollama (/api/embed, /api/embeddings), with /metrics and /docs.\n"
+      "OpenAI (/v1/embeddings) and Ollama (/api/embed, /api/embeddings), with /metrics and /docs; collections, "
+      "documents and semantic search under /collections (--store DIR or --pg DSN).\n"
       "Environment (flags win): MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST.");
   cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or .onnx file [MODEL_PATH]");
   cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or its directory, for a bare .onnx [TOKENIZER_PATH]");
@@ -232,6 +261,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_flag("--no-access-log", flags->no_access_log, "Do not log each request");
+  cmd->add_option("--store", flags->store_dir,
+                  "Embedded vector store directory for /collections (default: IMI_PG_DSN if set, else ./imi-data, "
+                  "created on first use)");
+  cmd->add_option("--pg", flags->pg_dsn, "PostgreSQL + pgvector DSN for /collections instead of --store [IMI_PG_DSN]");
   cmd->callback([flags, exit_code, cmd] {
     ServeFlags resolved = *flags;
     // The original service's environment applies where no flag was given.
