@@ -6,6 +6,7 @@
 # skipped.
 #
 # Environment: IMI_BUILD_DIR (default build), IMI_JOBS (default 2),
+# IMI_BIN=PATH to run the steps with an already built imi (no build),
 # IMI_SKIP_SETUP=1 to skip scripts/setup.sh.
 set -euo pipefail
 
@@ -37,18 +38,139 @@ step_normalize() {
   "${IMI}" normalize "${EXAMPLES_DIR}/ja_sentences.txt"
 }
 
-STEPS=(version normalize)
+# The model for the search demo: the pinned default from the hub, or, where
+# the hub is unreachable, a generated model with random weights (same code
+# path, meaningless ranking). Prints the model directory.
+demo_model() {
+  local out="$1" model
+  if model="$("${IMI}" pull -q 2>"${out}/pull.log")" && [[ -n "${model}" ]]; then
+    say "search: model ${model} (pinned default, from the Hugging Face hub)" >&2
+    printf '%s\n' "${model}"
+    return 0
+  fi
+  say "search: could not download the pretrained model ($(tail -n 1 "${out}/pull.log"))" >&2
+  say "search: using a GENERATED model with random weights instead: the pipeline runs end to end, but the ranking" >&2
+  say "search: is not meaningful. With network access this step uses the pinned default model." >&2
+  local py=/usr/bin/python3 tok="${REPO_DIR}/../shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json"
+  [[ -x "${py}" ]] || py=python3
+  [[ -f "${tok}" ]] || tok="${REPO_DIR}/tests/data/tokenizer/made/xlmr-made/tokenizer.json"
+  model="${out}/generated-model"
+  if [[ ! -f "${model}/config.json" ]]; then
+    "${py}" "${REPO_DIR}/tools/modelgen/modelgen.py" generate --arch bert --size tiny --tokenizer "${tok}" \
+      --out "${model}" --seed 5 --max-seq-length 128 >/dev/null ||
+      return 1
+  fi
+  printf '%s\n' "${model}"
+}
+
+# POST $2 (JSON) to http://127.0.0.1:$PORT$1 and print the body; fails on >= 400.
+http_post() { curl -sS --fail-with-body -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:${DEMO_PORT}$1"; }
+
+step_search() {
+  has_subcommand serve || {
+    say "search: skipped (this build of imi has no serve subcommand)"
+    return 0
+  }
+  local out="${REPO_DIR}/${BUILD_DIR}/run-search" model store corpus="${REPO_DIR}/tests/data/store/city"
+  local py="${PY:-/usr/bin/python3}"
+  [[ -x "${py}" ]] || py=python3
+  [[ "${BUILD_DIR}" == /* ]] && out="${BUILD_DIR}/run-search"
+  mkdir -p "${out}"
+  model="$(demo_model "${out}")" || die "search: no model (pull failed and the model generator failed)"
+  store="${out}/imi-data"
+  rm -rf "${store}"
+
+  # 1. Ingest the city's pages (HTML: visible text, title and URL kept as
+  #    metadata; Markdown) and notices (JSON lines) into a new embedded store.
+  if has_subcommand index; then
+    say "search: imi index --collection city --store ${store} ${corpus}"
+    "${IMI}" index --collection city --store "${store}" --model "${model}" "${corpus}" 2>&1 | tail -n 1 |
+      sed 's/^/run: search: /'
+    [[ "${PIPESTATUS[0]}" == 0 ]] || die "search: imi index failed"
+  fi
+
+  # 2. Serve it, on a free port.
+  "${IMI}" serve --model "${model}" --store "${store}" --host 127.0.0.1 --port 0 --no-access-log \
+    2>"${out}/serve.log" &
+  local pid=$!
+  DEMO_PORT=""
+  local i
+  for i in $(seq 1 600); do
+    DEMO_PORT="$(sed -n 's/.*ready on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "${out}/serve.log" | head -n 1)"
+    [[ -n "${DEMO_PORT}" ]] && break
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z "${DEMO_PORT}" ]]; then
+    kill "${pid}" 2>/dev/null || true
+    die "search: imi serve did not start: $(tail -n 3 "${out}/serve.log")"
+  fi
+  say "search: imi serve --store ${store} ready on port ${DEMO_PORT} (pid ${pid})"
+  trap 'kill "${pid}" 2>/dev/null || true' EXIT
+
+  # 3. Documents also arrive over HTTP (chunked and embedded by the server);
+  #    without imi index, the notices are all the corpus.
+  http_post /collections '{"name":"city"}' >/dev/null || die "search: creating the collection failed"
+  local docs
+  docs="$("${py}" - "${corpus}/notices.jsonl" <<'PY'
+import json, sys
+docs = [{"id": "notice-2026-006", "text": "粗大ごみの収集は申し込み制です。電話またはウェブサイトで収集日の一週間前までにお申し込みください。",
+         "metadata": {"category": "ごみ", "date": "2026-11-25", "ward": "全域"}}]
+if len(sys.argv) > 1:
+    for line in open(sys.argv[1], encoding="utf-8"):
+        if line.strip():
+            item = json.loads(line)
+            docs.append({"id": item.pop("id"), "text": item.pop("text"), "metadata": item})
+print(json.dumps({"documents": docs}, ensure_ascii=False))
+PY
+)" || die "search: preparing the documents failed"
+  if has_subcommand index; then docs="$(printf '%s' "${docs}" | "${py}" -c 'import json,sys; d=json.load(sys.stdin); d["documents"]=d["documents"][:1]; print(json.dumps(d, ensure_ascii=False))')"; fi
+  http_post /collections/city/documents "${docs}" |
+    "${py}" -c 'import json,sys; r=json.load(sys.stdin); print("run: search: POST /collections/city/documents: %d documents (%d chunks) stored" % (r["documents"], r["chunks"]))' ||
+    die "search: storing documents over HTTP failed"
+  say "search: GET /collections/city: $(curl -sS "http://127.0.0.1:${DEMO_PORT}/collections/city")"
+
+  # 4. Search over HTTP and print the ranked results.
+  local query='粗大ごみを出したい'
+  say "search: POST /collections/city/search {\"query\":\"${query}\",\"k\":3}"
+  http_post /collections/city/search "{\"query\":\"${query}\",\"k\":3}" |
+    "${py}" -c '
+import json, sys
+r = json.load(sys.stdin)
+for hit in r["results"]:
+    meta = hit.get("metadata", {})
+    label = meta.get("title") or meta.get("category") or ""
+    print("  %d. %-18s score=%.4f  %s" % (hit["rank"], hit["id"], hit["score"], label))
+    print("     " + hit["chunk"]["text"][:70])
+' || die "search: the search request failed"
+  say "search: POST /collections/city/search {\"query\":\"${query}\",\"k\":2,\"filter\":{\"ward\":\"全域\"}}"
+  http_post /collections/city/search "{\"query\":\"${query}\",\"k\":2,\"filter\":{\"ward\":\"全域\"}}" |
+    "${py}" -c 'import json,sys; r=json.load(sys.stdin); print("  " + ", ".join("%s (%s)" % (h["id"], h["metadata"].get("ward")) for h in r["results"]))' ||
+    die "search: the filtered search failed"
+
+  # 5. Stop the server (SIGTERM: requests in progress finish, exit 0).
+  kill "${pid}"
+  wait "${pid}" || die "search: imi serve exited with status $? on SIGTERM"
+  trap - EXIT
+  say "search: server stopped; the store stays in ${store}"
+}
+
+STEPS=(version normalize search)
 
 main() {
   cd "${REPO_DIR}"
   if [[ "${IMI_SKIP_SETUP:-0}" != 1 ]]; then
     bash scripts/setup.sh </dev/null || die "setup: scripts/setup.sh failed (see its message above)"
   fi
-  say "build: ${BUILD_DIR}/imi"
-  cmake -S . -B "${BUILD_DIR}" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || die "configure: cmake failed"
-  ninja -C "${BUILD_DIR}" -j"${JOBS}" imi || die "build: ninja failed"
-  IMI="${REPO_DIR}/${BUILD_DIR}/imi"
-  [[ "${BUILD_DIR}" == /* ]] && IMI="${BUILD_DIR}/imi"
+  if [[ -n "${IMI_BIN:-}" ]]; then
+    IMI="${IMI_BIN}"
+  else
+    say "build: ${BUILD_DIR}/imi"
+    cmake -S . -B "${BUILD_DIR}" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || die "configure: cmake failed"
+    ninja -C "${BUILD_DIR}" -j"${JOBS}" imi || die "build: ninja failed"
+    IMI="${REPO_DIR}/${BUILD_DIR}/imi"
+    [[ "${BUILD_DIR}" == /* ]] && IMI="${BUILD_DIR}/imi"
+  fi
   local step
   for step in "${STEPS[@]}"; do
     say "== ${step}"
