@@ -43,7 +43,7 @@ bool Authorized(const HttpRequest& request, const std::string& api_key) {
 }
 
 // Matches `path` against a template such as "/collections/{name}"; fills
-// `params` with the placeholder values.
+// `params` with the values of its {name} segments.
 bool MatchTemplate(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
   params->clear();
   size_t p = 0;

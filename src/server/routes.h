@@ -24,7 +24,7 @@ namespace imi::server {
 
 // What a handler may use. `service` is null until the model is ready;
 // `store` is null when the server has no vector store; `params` holds the
-// {placeholders} of a templated route path, in order.
+// Values of the {name} segments of a templated route path, in order.
 struct RouteContext {
   const ApiConfig& config;
   EmbedService* service;

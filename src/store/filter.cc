@@ -228,7 +228,7 @@ bool Filter::Matches(const nlohmann::json& metadata) const {
 
 namespace {
 
-std::string Placeholder(SqlDialect dialect, size_t index) {
+std::string ParamRef(SqlDialect dialect, size_t index) {
   std::string out(dialect == SqlDialect::kSqlite ? "?" : "$");
   out += std::to_string(index);
   return out;
@@ -236,13 +236,13 @@ std::string Placeholder(SqlDialect dialect, size_t index) {
 
 std::string AddText(SqlDialect dialect, std::vector<SqlParam>* params, std::string text) {
   params->push_back(SqlParam{SqlParam::Kind::kText, std::move(text), 0});
-  return Placeholder(dialect, params->size());
+  return ParamRef(dialect, params->size());
 }
 
 std::string AddReal(SqlDialect dialect, std::vector<SqlParam>* params, double value) {
   if (dialect == SqlDialect::kPostgres) return AddText(dialect, params, FormatDouble(value));
   params->push_back(SqlParam{SqlParam::Kind::kReal, {}, value});
-  return Placeholder(dialect, params->size());
+  return ParamRef(dialect, params->size());
 }
 
 const char* SqlOperator(Filter::Op op) {
@@ -288,7 +288,7 @@ std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, cons
 // the "C" collation so ordering is bytewise like SQLite and the evaluator.
 std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
                          std::string_view column, std::vector<SqlParam>* params) {
-  // Every placeholder must be referenced, or Postgres cannot type it.
+  // Every parameter reference must be referenced, or Postgres cannot type it.
   if ((op == Filter::Op::kEq || op == Filter::Op::kIn) && values.empty()) return "(false)";
   std::string array = "{";
   for (size_t i = 0; i < path.size(); ++i) {

@@ -122,7 +122,7 @@ Params ToParams(const std::vector<SqlParam>& params) {
   return out;
 }
 
-std::string Placeholder(size_t index) {
+std::string ParamRef(size_t index) {
   std::string out = "$";
   out += std::to_string(index);
   return out;
@@ -426,9 +426,9 @@ Result<std::vector<PgStore::Candidate>> PgStore::AnnCandidates(PgConnection& con
   std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
   Params params = ToParams(filter_params);
   params.emplace_back(VectorLiteral(request.vector));
-  std::string v = Placeholder(params.size()) + "::vector";
+  std::string v = ParamRef(params.size()) + "::vector";
   params.emplace_back();
-  std::string limit = Placeholder(params.size());
+  std::string limit = ParamRef(params.size());
   std::string op = Operator(metric);
   std::string sql = "SELECT c.id, c.document_id, c.ordinal, c.embedding " + op + " " + v + " FROM " +
                     ChunksTable(row.id) + " c WHERE " + where + " ORDER BY c.embedding " + op + " " + v +
@@ -467,9 +467,9 @@ Result<std::vector<PgStore::Candidate>> PgStore::ExactCandidates(PgConnection& c
   std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
   Params params = ToParams(filter_params);
   params.emplace_back(VectorLiteral(request.vector));
-  std::string v = Placeholder(params.size()) + "::vector";
+  std::string v = ParamRef(params.size()) + "::vector";
   params.emplace_back(std::to_string(request.k));
-  std::string limit = Placeholder(params.size());
+  std::string limit = ParamRef(params.size());
   // Distances grow away from the query for every operator (<#> is the
   // negative inner product), so ascending order ranks best first.
   std::string sql = "SELECT id, document_id, ordinal, dist FROM (SELECT DISTINCT ON (c.document_id) c.id, "
