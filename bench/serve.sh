@@ -6,6 +6,8 @@
 # comparison. Full-size INT8 generated model (paraphrase-multilingual-MiniLM-
 # L12-v2 shape, tools/modelgen), variant chosen for this CPU.
 #   bench/serve.sh [BUILD_DIR (default build)] [MODEL_DIR] [SECONDS per run (default 10)]
+# IMI_SERVE_FLAGS adds flags to the measured server, e.g.
+#   IMI_SERVE_FLAGS='--max-batch-tokens 1024' bench/serve.sh build
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -54,7 +56,8 @@ cold=$("$py" "$root/bench/serve/cold_start.py" "$imi" "$model" "$port" 3)
 "$imi" embed --model "$model" --format f32 < "$work/sentences.txt" > /dev/null 2> "$work/embed.err"
 embed_sps=$(grep "inputs/s" "$work/embed.err" | sed 's/.*(\([0-9.]*\) inputs\/s.*/\1/')
 
-"$imi" serve --model "$model" --host 127.0.0.1 --port "$port" --no-access-log 2> "$work/serve.err" &
+# shellcheck disable=SC2086 # IMI_SERVE_FLAGS is a list of flags
+"$imi" serve ${IMI_SERVE_FLAGS:-} --model "$model" --host 127.0.0.1 --port "$port" --no-access-log 2> "$work/serve.err" &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true' EXIT
 i=0
