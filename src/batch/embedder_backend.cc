@@ -1,5 +1,6 @@
 #include "batch/embedder_backend.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/utf8.h"
@@ -41,8 +42,10 @@ void L2Normalize(std::vector<float>* v) {
 EmbedderBackend::~EmbedderBackend() = default;
 
 Result<std::unique_ptr<EmbedderBackend>> EmbedderBackend::Create(std::unique_ptr<model::Embedder> embedder,
-                                                                 const std::string& tokenizer_path) {
+                                                                 const std::string& tokenizer_path,
+                                                                 size_t max_run_tokens) {
   std::unique_ptr<EmbedderBackend> backend(new EmbedderBackend());
+  backend->max_run_tokens_ = std::max<size_t>(max_run_tokens, 1);
   const model::ModelInfo& m = embedder->info();
   backend->info_.model_id = m.id;
   backend->info_.revision = m.revision;
@@ -123,10 +126,29 @@ Result<std::unique_ptr<PreparedInput>> EmbedderBackend::EncodeTokens(const std::
 
 Result<std::vector<std::vector<float>>> EmbedderBackend::Infer(const std::vector<const PreparedInput*>& batch,
                                                                const EmbedOptions& options) const {
-  std::vector<const model::EncodedInput*> inputs;
-  inputs.reserve(batch.size());
-  for (const PreparedInput* p : batch) inputs.push_back(&static_cast<const EncodedText*>(p)->input());
-  IMI_ASSIGN_OR_RETURN(std::vector<std::vector<float>> vectors, embedder_->Infer(inputs, ToModelOptions(options)));
+  const model::EmbedOptions model_options = ToModelOptions(options);
+  std::vector<std::vector<float>> vectors;
+  vectors.reserve(batch.size());
+  std::vector<const model::EncodedInput*> run;
+  size_t run_longest = 0;
+  // Cuts the batch, in its order, into runs whose padded size stays within
+  // max_run_tokens_; each run is one ONNX Runtime call.
+  auto flush = [&]() -> Status {
+    if (run.empty()) return Status::Ok();
+    IMI_ASSIGN_OR_RETURN(std::vector<std::vector<float>> part, embedder_->Infer(run, model_options));
+    for (auto& v : part) vectors.push_back(std::move(v));
+    run.clear();
+    run_longest = 0;
+    return Status::Ok();
+  };
+  for (const PreparedInput* p : batch) {
+    const model::EncodedInput* input = &static_cast<const EncodedText*>(p)->input();
+    const size_t longest = std::max(run_longest, input->ids.size());
+    if (!run.empty() && (run.size() + 1) * longest > max_run_tokens_) IMI_RETURN_IF_ERROR(flush());
+    run.push_back(input);
+    run_longest = std::max(run_longest, input->ids.size());
+  }
+  IMI_RETURN_IF_ERROR(flush());
   if (options.normalize.value_or(false) && !info_.normalize) {
     for (auto& v : vectors) L2Normalize(&v);
   }

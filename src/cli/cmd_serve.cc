@@ -37,6 +37,7 @@ struct ServeFlags {
   std::string host = "0.0.0.0";
   int port = 8080;
   size_t max_batch_tokens = 16384;
+  size_t max_run_tokens = 1024;
   size_t max_client_batch = 256;
   std::string payload_limit = "2MB";
   size_t max_queue = 4096;
@@ -133,7 +134,7 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   }
   const model::ModelInfo info = embedder->info();
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<batch::EmbedderBackend> backend,
-                       batch::EmbedderBackend::Create(std::move(embedder), flags.tokenizer));
+                       batch::EmbedderBackend::Create(std::move(embedder), flags.tokenizer, flags.max_run_tokens));
   api->SetBackend(std::move(backend));
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   std::fprintf(stderr,
@@ -241,6 +242,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--port", flags->port, "Port to listen on [PORT]")->capture_default_str();
   cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per inference batch")
       ->capture_default_str();
+  cmd->add_option("--max-run-tokens", flags->max_run_tokens,
+                  "Padded tokens per ONNX Runtime call: a batch runs in pieces of this size (smaller is faster on CPU)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cmd->add_option("--max-client-batch", flags->max_client_batch, "Inputs per request (more: 413)")
       ->capture_default_str();
   cmd->add_option("--payload-limit", flags->payload_limit, "Largest request body (more: 413)")->capture_default_str();
