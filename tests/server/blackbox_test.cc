@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "raw_http_client.h"
+#include "serve_test_model.h"
 
 extern char** environ;
 
@@ -31,34 +32,7 @@ using nlohmann::json;
 using testing::RawResponse;
 using testing::Request;
 
-const std::string kBinary = std::string(IMI_BINARY_DIR) + "/imi";
-const std::string kFixtureDir = std::string(IMI_BINARY_DIR) + "/serve-fixtures";
-
-// The model directory, or "" with *skip set.
-std::string ModelDir(std::string* skip) {
-  if (access(kBinary.c_str(), X_OK) != 0) {
-    *skip = "the imi binary is not built at " + kBinary;
-    return "";
-  }
-  const std::string lock_path = std::string(IMI_BINARY_DIR) + "/serve-fixtures.lock";
-  const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR, 0644);
-  flock(lock, LOCK_EX);
-  const std::string command = std::string(IMI_SOURCE_DIR) + "/tests/server/make_serve_model.sh '" + kFixtureDir +
-                              "' '" + IMI_SOURCE_DIR + "' '" + IMI_SHARED_DIR + "'";
-  const int rc = std::system(command.c_str());
-  flock(lock, LOCK_UN);
-  close(lock);
-  std::ifstream reason(kFixtureDir + "/skip.txt");
-  if (reason) {
-    std::getline(reason, *skip);
-    return "";
-  }
-  if (rc != 0) {
-    *skip = "";
-    return "";
-  }
-  return kFixtureDir + "/tiny-bert";
-}
+const std::string kBinary = testing::ImiBinary();
 
 // `imi serve` as a child process on a free port.
 class ServeProcess {
@@ -189,10 +163,10 @@ class ServeBlackBoxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string skip;
-    model_ = ModelDir(&skip);
+    model_ = testing::ServeTestModel(&skip);
     if (model_.empty()) {
       if (!skip.empty()) GTEST_SKIP() << skip;
-      FAIL() << "generating the test model failed";
+      FAIL() << "generating the test model failed (see tests/server/make_serve_model.sh)";
     }
   }
   std::string model_;
