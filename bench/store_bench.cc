@@ -5,7 +5,10 @@
 //
 //   store_bench --size N [--dim 384] [--queries 200] [--k 10]
 //               [--ef 16,32,64,128,256] [--exact-queries 50]
+//               [--m 16] [--ef-construction 200]
 //               [--pg DSN] [--dir DIR] [--seed 1] [--reuse 1]
+// --m and --ef-construction build both HNSW indexes (embedded and pgvector)
+// with the same parameters, so recall compares like with like.
 // --reuse 1 keeps --dir and searches an embedded collection left by an
 // earlier run of the same size and seed instead of ingesting again.
 #include <libpq-fe.h>
@@ -42,6 +45,8 @@ struct Options {
   int k = 10;
   std::vector<int> ef = {16, 32, 64, 128, 256};
   int exact_queries = 50;
+  int m = imi::store::kHnswM;  // the stores' defaults for new collections
+  int ef_construction = imi::store::kHnswEfConstruction;
   std::string pg;
   std::string dir;
   uint32_t seed = 1;
@@ -92,9 +97,7 @@ std::vector<std::vector<int64_t>> GroundTruth(const Options& o, const Data& d) {
     for (int q = first; q < o.queries; q += step) {
       const float* qv = &d.queries[static_cast<size_t>(q) * dim];
       for (int64_t i = 0; i < o.size; ++i) {
-        const float* v = &d.base[static_cast<size_t>(i) * dim];
-        float dot = 0;
-        for (size_t j = 0; j < dim; ++j) dot += qv[j] * v[j];
+        float dot = imi::store::DotProduct(qv, &d.base[static_cast<size_t>(i) * dim], dim);
         scored[i] = {-dot * inv_norm[i], i};
       }
       std::partial_sort(scored.begin(), scored.begin() + o.k, scored.end());
@@ -250,6 +253,8 @@ int main(int argc, char** argv) {
     else if (flag == "--k") o.k = std::atoi(value.c_str());
     else if (flag == "--ef") o.ef = ParseList(value);
     else if (flag == "--exact-queries") o.exact_queries = std::atoi(value.c_str());
+    else if (flag == "--m") o.m = std::atoi(value.c_str());
+    else if (flag == "--ef-construction") o.ef_construction = std::atoi(value.c_str());
     else if (flag == "--pg") o.pg = value;
     else if (flag == "--dir") o.dir = value;
     else if (flag == "--seed") o.seed = static_cast<uint32_t>(std::atoi(value.c_str()));
@@ -259,16 +264,17 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.size < o.k || o.dim < 1 || o.queries < 1) {
-    std::fprintf(stderr, "store_bench: need --size >= --k, --dim >= 1, --queries >= 1\n");
+  if (o.size < o.k || o.dim < 1 || o.queries < 1 || o.m < 2 || o.ef_construction < 1) {
+    std::fprintf(stderr, "store_bench: need --size >= --k, --dim >= 1, --queries >= 1, --m >= 2, --ef-construction >= 1\n");
     return 2;
   }
   if (o.dir.empty()) o.dir = (std::filesystem::temp_directory_path() / ("imi-store-bench-" + std::to_string(o.size))).string();
   if (!o.reuse) std::filesystem::remove_all(o.dir);
 
-  std::printf("# store_bench: %lld vectors, %d dims, cosine, %d queries, k=%d, %u hardware threads, "
-              "distance kernels %s, load average at start %s\n",
-              static_cast<long long>(o.size), o.dim, o.queries, o.k, std::thread::hardware_concurrency(),
+  std::printf("# store_bench: %lld vectors, %d dims, cosine, %d queries, k=%d, HNSW m=%d ef_construction=%d, "
+              "%u hardware threads, distance kernels %s, load average at start %s\n",
+              static_cast<long long>(o.size), o.dim, o.queries, o.k, o.m, o.ef_construction,
+              std::thread::hardware_concurrency(),
               imi::store::DistanceKernelName(), LoadAverage().c_str());
   auto t0 = Clock::now();
   Data data = Generate(o);
@@ -281,6 +287,8 @@ int main(int argc, char** argv) {
   {
     imi::store::EmbeddedOptions options;
     options.directory = o.dir;
+    options.hnsw_m = o.m;
+    options.hnsw_ef_construction = o.ef_construction;
     auto store = imi::store::OpenEmbeddedStore(options);
     if (!Check(store.status(), "open embedded")) return 1;
     auto existing = (*store)->GetCollection(name);
@@ -323,7 +331,8 @@ int main(int argc, char** argv) {
     double ingest_s = Ingest(store->get(), name, o, data);
     auto b0 = Clock::now();
     if (!PgExec(o.pg, "SET maintenance_work_mem = '4GB'; CREATE INDEX \"" + table + "_embedding_idx\" ON \"" + table +
-                          "\" USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"))
+                          "\" USING hnsw (embedding vector_cosine_ops) WITH (m = " + std::to_string(o.m) +
+                          ", ef_construction = " + std::to_string(o.ef_construction) + ")"))
       return 1;
     double build_s = Seconds(b0, Clock::now());
     std::printf("\n# pgvector ingest: %.1f s = %.0f vectors/s (no index, batches of 1000); HNSW build: %.1f s; together %.0f vectors/s\n",

@@ -15,7 +15,6 @@ constexpr int kSchemaVersion = 1;
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7243911)";
 // pgvector indexes at most 2000 dimensions; larger collections scan exactly.
 constexpr int kMaxIndexedDimension = 2000;
-constexpr int kDefaultEfSearch = 64;
 constexpr size_t kGrowth = 4;
 constexpr size_t kMaxAnnCandidates = 8192;
 constexpr size_t kDocsPerStatement = 500;
@@ -245,7 +244,8 @@ Status PgStore::CreateCollection(const CollectionSpec& spec) {
     IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " (document_id)"));
     if (spec.dimension <= kMaxIndexedDimension) {
       IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " USING hnsw (embedding " +
-                                   OperatorClass(spec.metric) + ") WITH (m = 16, ef_construction = 64)"));
+                                   OperatorClass(spec.metric) + ") WITH (m = " + std::to_string(kHnswM) +
+                                   ", ef_construction = " + std::to_string(kHnswEfConstruction) + ")"));
     }
     return txn.Commit();
   });
@@ -417,7 +417,7 @@ Result<SearchResponse> PgStore::Search(const std::string& collection, const Sear
 Result<std::vector<PgStore::Candidate>> PgStore::AnnCandidates(PgConnection& conn, const Row& row, Metric metric,
                                                                const SearchRequest& request, bool* complete) {
   const size_t k = static_cast<size_t>(request.k);
-  int ef = request.ef_search > 0 ? request.ef_search : kDefaultEfSearch;
+  int ef = request.ef_search > 0 ? request.ef_search : kHnswEfSearch;
   ef = std::min(ef, 1000);  // pgvector's upper bound for hnsw.ef_search
   // Integers formatted here, not user text: SET takes no parameters.
   IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL hnsw.ef_search = " + std::to_string(ef)));
