@@ -45,7 +45,7 @@ for size in "${list[@]}"; do
   out="bench/results/store-${size}.md"
   echo "== ${size} vectors -> ${out}"
   {
-    echo "<!-- $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git rev-parse --short HEAD) -->"
+    echo "<!-- $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git describe --always --dirty) -->"
     "${BUILD_DIR}/bench/store_bench" --size "${size}" "${pg_args[@]}" "${extra[@]}"
   } | tee -a "${out}"
 done
