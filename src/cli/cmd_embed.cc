@@ -4,9 +4,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "base/utf8.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/line_io.h"
 #include "model/cpu_features.h"
 #include "model/embedder.h"
 #include "text/normalize.h"
@@ -74,7 +76,7 @@ void AppendFloat(std::string* out, float x) {
 }
 
 // Turns one input line into the text to embed.
-Result<std::string> TextOfLine(const std::string& line, const EmbedFlags& flags) {
+Result<std::string> TextOfLine(std::string_view line, const EmbedFlags& flags) {
   const size_t bad = utf8::FindInvalid(line);
   if (bad != std::string::npos) {
     return Status::InvalidArgument("input is not valid UTF-8 (byte " + std::to_string(bad) + ")");
@@ -87,8 +89,7 @@ Result<std::string> TextOfLine(const std::string& line, const EmbedFlags& flags)
     }
     text = j["text"].get<std::string>();
   } else {
-    text = line;
-    if (!text.empty() && text.back() == '\r') text.pop_back();
+    text = StripCarriageReturn(line);
   }
   if (flags.normalize_text) text = text::Normalize(text);
   return text;
@@ -142,22 +143,23 @@ Status RunEmbed(const EmbedFlags& flags) {
   options.truncate = !flags.no_truncate;
 
   std::vector<std::vector<float>> all;  // only for npy (its header needs the count)
-  size_t line_no = 0, truncated = 0, dim = 0, inputs = 0, tokens = 0;
+  size_t truncated = 0, dim = 0, inputs = 0, tokens = 0;
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<LineReader> input, LineReader::Open("-"));
   const auto start = std::chrono::steady_clock::now();
-  std::string line;
+  std::string_view line;
   bool eof = false;
   while (!eof) {
     std::vector<std::string> texts;
-    const size_t first_line = line_no + 1;
+    const size_t first_line = input->line_number() + 1;
     while (texts.size() < kChunkLines) {
-      if (!std::getline(std::cin, line)) {
+      IMI_ASSIGN_OR_RETURN(const bool more, input->Next(&line));
+      if (!more) {
         eof = true;
         break;
       }
-      ++line_no;
-      if (flags.jsonl && line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (flags.jsonl && line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       auto text = TextOfLine(line, flags);
-      if (!text.ok()) return text.status().WithContext("input line " + std::to_string(line_no));
+      if (!text.ok()) return text.status().WithContext("input line " + std::to_string(input->line_number()));
       texts.push_back(std::move(text).value());
     }
     if (texts.empty()) continue;
@@ -165,7 +167,7 @@ Status RunEmbed(const EmbedFlags& flags) {
                                        : embedder->Embed(texts, options);
     if (!result.ok()) {
       return result.status().WithContext("input lines " + std::to_string(first_line) + "-" +
-                                         std::to_string(line_no));
+                                         std::to_string(input->line_number()));
     }
     for (bool t : result->truncated) truncated += t ? 1 : 0;
     for (size_t c : result->token_counts) tokens += c;
@@ -186,6 +188,9 @@ Status RunEmbed(const EmbedFlags& flags) {
         all.push_back(std::move(v));
       }
     }
+    // A chunk's vectors are out before more input is read (as when input came
+    // through std::cin, tied to stdout), so an error line follows them.
+    std::fflush(stdout);
   }
   if (flags.format == "npy") {
     WriteNpyHeader(all.size(), all.empty() ? info.dimension : dim);

@@ -1,8 +1,5 @@
 // `imi normalize`: neologdn-compatible normalisation of text lines or of the
 // "text" field of JSON Lines. Streams: memory stays bounded by the longest line.
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +10,7 @@
 #include "base/status.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/line_io.h"
 #include "text/normalize.h"
 #include "text/utf8_input.h"
 
@@ -20,8 +18,6 @@ namespace imi::cli {
 
 namespace {
 
-constexpr size_t kReadChunkBytes = 1 << 16;
-constexpr size_t kWriteFlushBytes = 1 << 16;
 // Upper bound accepted for --repeat and --max-repeat-substr-length.
 constexpr int kMaxCount = 1000000;
 
@@ -35,89 +31,14 @@ struct NormalizeArgs {
   bool replace_invalid = false;
 };
 
-// Splits a FILE* into lines on '\n' (the '\n' is not part of the line; a
-// '\r' before it is). Owns the FILE* unless it is stdin.
-class LineReader {
- public:
-  explicit LineReader(std::FILE* file) : file_(file) {}
-  ~LineReader() {
-    if (file_ != nullptr && file_ != stdin) std::fclose(file_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-
-  // Sets *line to the next line; false at end of input. IoError on a read error.
-  Result<bool> Next(std::string_view* line) {
-    for (;;) {
-      const size_t newline = buffer_.find('\n', scan_from_);
-      if (newline != std::string::npos) {
-        *line = std::string_view(buffer_).substr(start_, newline - start_);
-        start_ = newline + 1;
-        scan_from_ = start_;
-        return true;
-      }
-      if (eof_) {
-        if (start_ == buffer_.size()) return false;
-        *line = std::string_view(buffer_).substr(start_);
-        start_ = scan_from_ = buffer_.size();
-        return true;
-      }
-      // Keep the unfinished line, read more after it.
-      buffer_.erase(0, start_);
-      start_ = 0;
-      scan_from_ = buffer_.size();
-      const size_t old_size = buffer_.size();
-      buffer_.resize(old_size + kReadChunkBytes);
-      const size_t got = std::fread(buffer_.data() + old_size, 1, kReadChunkBytes, file_);
-      buffer_.resize(old_size + got);
-      if (got == 0) {
-        if (std::ferror(file_)) return Status::IoError("read failed");
-        eof_ = true;
-      }
-    }
-  }
-
- private:
-  std::FILE* file_;
-  std::string buffer_;
-  size_t start_ = 0;      // first byte of the next line
-  size_t scan_from_ = 0;  // where to look for the next '\n'
-  bool eof_ = false;
-};
-
 class NormalizeRunner {
  public:
   NormalizeRunner(const NormalizeArgs& args, text::NormalizeOptions options)
       : args_(args), options_(options) {}
-  ~NormalizeRunner() { Flush(); }
-  NormalizeRunner(const NormalizeRunner&) = delete;
-  NormalizeRunner& operator=(const NormalizeRunner&) = delete;
 
-  Status RunFile(const std::string& path) {
-    const bool is_stdin = path == "-";
-    std::FILE* file = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      const std::string reason = "cannot open '" + path + "': " + std::strerror(errno);
-      return errno == ENOENT ? Status::NotFound(reason) : Status::IoError(reason);
-    }
-    LineReader reader(file);
-    const std::string name = is_stdin ? "<stdin>" : path;
-    std::string_view line;
-    for (size_t line_number = 1;; ++line_number) {
-      auto more = reader.Next(&line);
-      if (!more.ok()) return more.status().WithContext(name);
-      if (!*more) break;
-      Status status = args_.jsonl ? NormalizeJsonLine(line) : NormalizeTextLine(line);
-      if (!status.ok()) return status.WithContext(name + ":" + std::to_string(line_number));
-      if (pending_.size() >= kWriteFlushBytes) Flush();
-    }
-    return Status::Ok();
-  }
-
-  void Flush() {
-    if (!pending_.empty()) std::fwrite(pending_.data(), 1, pending_.size(), stdout);
-    pending_.clear();
-    std::fflush(stdout);
+  // Normalises one input line into the output.
+  Status RunLine(std::string_view line) {
+    return args_.jsonl ? NormalizeJsonLine(line) : NormalizeTextLine(line);
   }
 
  private:
@@ -142,8 +63,7 @@ class NormalizeRunner {
     std::string_view valid;
     IMI_RETURN_IF_ERROR(PrepareLine(line, &valid));
     text::NormalizeInto(valid, options_, &normalized_);
-    pending_ += normalized_;
-    pending_ += '\n';
+    out_.WriteLine(normalized_);
     return Status::Ok();
   }
 
@@ -162,14 +82,13 @@ class NormalizeRunner {
     }
     text::NormalizeInto(field->get_ref<const std::string&>(), options_, &normalized_);
     *field = normalized_;
-    pending_ += object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    pending_ += '\n';
+    out_.WriteLine(object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return Status::Ok();
   }
 
   const NormalizeArgs& args_;
   const text::NormalizeOptions options_;
-  std::string pending_;     // output not yet written
+  LineWriter out_;
   std::string normalized_;  // reused per line
   std::string replaced_;    // reused per line
 };
@@ -184,9 +103,7 @@ Status RunNormalize(const NormalizeArgs& args) {
   options.tilde = *tilde;
 
   NormalizeRunner runner(args, options);
-  if (args.files.empty()) return runner.RunFile("-");
-  for (const std::string& path : args.files) IMI_RETURN_IF_ERROR(runner.RunFile(path));
-  return Status::Ok();
+  return ForEachLine(args.files, [&runner](std::string_view line) { return runner.RunLine(line); });
 }
 
 }  // namespace

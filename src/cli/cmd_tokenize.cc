@@ -1,12 +1,11 @@
 // `imi tokenize`: Hugging Face tokenizer.json tokenisation of text lines (or
 // the "text" field of JSON Lines), one JSON object out per input; or, with
 // --decode, ids back to text.
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <iostream>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,12 +13,11 @@
 #include "base/status.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/line_io.h"
 #include "tokenizer/tokenizer.h"
 
 namespace imi::cli {
 namespace {
-
-constexpr size_t kWriteFlushBytes = 1 << 16;
 
 struct TokenizeArgs {
   std::string tokenizer;
@@ -37,70 +35,20 @@ using Json = nlohmann::ordered_json;
 class TokenizeRunner {
  public:
   TokenizeRunner(const TokenizeArgs& args, const tokenizer::Tokenizer& tok) : args_(args), tok_(tok) {}
-  ~TokenizeRunner() { Flush(); }
-  TokenizeRunner(const TokenizeRunner&) = delete;
-  TokenizeRunner& operator=(const TokenizeRunner&) = delete;
 
-  Status RunFile(const std::string& path) {
-    const bool is_stdin = path == "-";
-    std::FILE* file = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      const std::string reason = "cannot open '" + path + "': " + std::strerror(errno);
-      return errno == ENOENT ? Status::NotFound(reason) : Status::IoError(reason);
-    }
-    const std::string name = is_stdin ? "<stdin>" : path;
-    std::string line;
-    Status status;
-    char buffer[1 << 16];
-    size_t line_number = 0;
-    bool pending_line = false;
-    for (;;) {
-      size_t got = std::fread(buffer, 1, sizeof(buffer), file);
-      if (got == 0) break;
-      for (size_t i = 0; i < got && status.ok(); ++i) {
-        if (buffer[i] != '\n') {
-          line.push_back(buffer[i]);
-          pending_line = true;
-          continue;
-        }
-        ++line_number;
-        status = RunLine(line);
-        if (!status.ok()) status = status.WithContext(name + ":" + std::to_string(line_number));
-        line.clear();
-        pending_line = false;
-      }
-      if (!status.ok()) break;
-    }
-    if (status.ok() && std::ferror(file)) status = Status::IoError(name + ": read failed");
-    if (status.ok() && pending_line) {
-      ++line_number;
-      status = RunLine(line);
-      if (!status.ok()) status = status.WithContext(name + ":" + std::to_string(line_number));
-    }
-    if (!is_stdin) std::fclose(file);
-    return status;
-  }
-
-  void Flush() {
-    if (!pending_.empty()) std::fwrite(pending_.data(), 1, pending_.size(), stdout);
-    pending_.clear();
-    std::fflush(stdout);
+  // Encodes (or decodes) one input line, without its trailing '\r', into the output.
+  Status RunLine(std::string_view line) {
+    line = StripCarriageReturn(line);
+    return args_.decode ? DecodeLine(line) : EncodeLine(line);
   }
 
  private:
-  Status RunLine(std::string& line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    Status status = args_.decode ? DecodeLine(line) : EncodeLine(line);
-    if (pending_.size() >= kWriteFlushBytes) Flush();
-    return status;
-  }
-
-  Status EncodeLine(const std::string& line) {
+  Status EncodeLine(std::string_view line) {
     Json out;
     std::string text_storage;
-    const std::string* text = &line;
+    std::string_view text = line;
     if (args_.jsonl) {
-      if (line.find_first_not_of(" \t") == std::string::npos) return Status::Ok();
+      if (line.find_first_not_of(" \t") == std::string_view::npos) return Status::Ok();
       Json object = Json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (object.is_discarded() || !object.is_object() || !object.contains("text") ||
           !object["text"].is_string()) {
@@ -108,9 +56,9 @@ class TokenizeRunner {
       }
       if (object.contains("id")) out["id"] = object["id"];
       text_storage = object["text"].get<std::string>();
-      text = &text_storage;
+      text = text_storage;
     }
-    auto encoding = tok_.Encode(*text, !args_.no_special);
+    auto encoding = tok_.Encode(text, !args_.no_special);
     if (!encoding.ok()) return encoding.status();
     out["ids"] = encoding->ids;
     out["tokens"] = encoding->tokens;
@@ -119,13 +67,12 @@ class TokenizeRunner {
     out["offsets"] = std::move(offsets);
     out["type_ids"] = encoding->type_ids;
     out["attention_mask"] = encoding->attention_mask;
-    pending_ += out.dump(-1, ' ', false, Json::error_handler_t::replace);
-    pending_ += '\n';
+    out_.WriteLine(out.dump(-1, ' ', false, Json::error_handler_t::replace));
     return Status::Ok();
   }
 
-  Status DecodeLine(const std::string& line) {
-    if (line.find_first_not_of(" \t") == std::string::npos) return Status::Ok();
+  Status DecodeLine(std::string_view line) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return Status::Ok();
     Json input = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     Json out;
     const Json* ids_json = &input;
@@ -148,14 +95,13 @@ class TokenizeRunner {
     auto text = tok_.Decode(ids, /*skip_special_tokens=*/true);
     if (!text.ok()) return text.status();
     out["text"] = *text;
-    pending_ += out.dump(-1, ' ', false, Json::error_handler_t::replace);
-    pending_ += '\n';
+    out_.WriteLine(out.dump(-1, ' ', false, Json::error_handler_t::replace));
     return Status::Ok();
   }
 
   const TokenizeArgs& args_;
   const tokenizer::Tokenizer& tok_;
-  std::string pending_;
+  LineWriter out_;
 };
 
 Status RunTokenize(const TokenizeArgs& args) {
@@ -178,9 +124,7 @@ Status RunTokenize(const TokenizeArgs& args) {
     t.SetTruncation(params);
   }
   TokenizeRunner runner(args, t);
-  if (args.files.empty()) return runner.RunFile("-");
-  for (const std::string& path : args.files) IMI_RETURN_IF_ERROR(runner.RunFile(path));
-  return Status::Ok();
+  return ForEachLine(args.files, [&runner](std::string_view line) { return runner.RunLine(line); });
 }
 
 }  // namespace
