@@ -8,6 +8,9 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 constexpr size_t kMaxInValues = 1024;
+// Field conditions plus their values in one filter: each becomes one SQL
+// parameter, and SQLite allows 32766 per statement (PostgreSQL 65535).
+constexpr size_t kMaxOperands = 4096;
 
 using Json = nlohmann::json;
 
@@ -55,7 +58,7 @@ std::string FormatDouble(double d) {
 
 class FilterParser {
  public:
-  static Result<Filter> ParseNode(const Json& json, int depth) {
+  static Result<Filter> ParseNode(const Json& json, int depth, size_t* operands) {
     if (depth > kMaxDepth) return Status::InvalidArgument("filter is nested deeper than 32 levels");
     if (!json.is_object()) return Status::InvalidArgument("a filter must be a JSON object, got " + TypeOf(json));
     std::vector<Filter> clauses;
@@ -69,12 +72,12 @@ class FilterParser {
           Filter node;
           node.op_ = key == "$and" ? Filter::Op::kAnd : Filter::Op::kOr;
           for (const Json& child : value) {
-            IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(child, depth + 1));
+            IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(child, depth + 1, operands));
             node.children_.push_back(std::move(parsed));
           }
           clauses.push_back(std::move(node));
         } else if (key == "$not") {
-          IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(value, depth + 1));
+          IMI_ASSIGN_OR_RETURN(Filter parsed, ParseNode(value, depth + 1, operands));
           clauses.push_back(Not(std::move(parsed)));
         } else {
           return Status::InvalidArgument("unknown filter operator \"" + key +
@@ -82,7 +85,9 @@ class FilterParser {
         }
       } else {
         IMI_ASSIGN_OR_RETURN(std::vector<std::string> path, ParsePath(key));
+        const size_t first_new = clauses.size();
         IMI_RETURN_IF_ERROR(ParseField(path, key, value, &clauses));
+        for (size_t i = first_new; i < clauses.size(); ++i) IMI_RETURN_IF_ERROR(CountOperands(clauses[i], operands));
       }
     }
     if (clauses.empty()) return Filter();
@@ -95,6 +100,15 @@ class FilterParser {
 
  private:
   static std::string TypeOf(const Json& v) { return v.type_name(); }
+
+  static Status CountOperands(const Filter& clause, size_t* operands) {
+    const Filter* leaf = &clause;
+    while (leaf->op_ == Filter::Op::kNot) leaf = &leaf->children_[0];
+    *operands += 1 + leaf->values_.size();
+    if (*operands > kMaxOperands)
+      return Status::InvalidArgument("filter has more than 4096 conditions and values in all; split the query");
+    return Status::Ok();
+  }
 
   static Filter Not(Filter child) {
     Filter node;
@@ -190,7 +204,8 @@ class FilterParser {
 
 Result<Filter> Filter::Parse(const nlohmann::json& json) {
   if (json.is_null()) return Filter();
-  return FilterParser::ParseNode(json, 0);
+  size_t operands = 0;
+  return FilterParser::ParseNode(json, 0, &operands);
 }
 
 bool Filter::Matches(const nlohmann::json& metadata) const {
@@ -227,6 +242,20 @@ bool Filter::Matches(const nlohmann::json& metadata) const {
 }
 
 namespace {
+
+// Joins terms[begin, end) with `op` as a balanced tree: a long $in list or
+// many clauses nest log2(n) deep, not n deep (SQLite refuses expression trees
+// deeper than 1000). The terms keep their order, and so do the parameters.
+std::string JoinBalanced(const std::vector<std::string>& terms, size_t begin, size_t end, const char* op) {
+  if (end - begin <= 1) return begin < end ? terms[begin] : std::string();
+  const size_t mid = begin + (end - begin) / 2;
+  std::string sql = "(";
+  sql += JoinBalanced(terms, begin, mid, op);
+  sql += op;
+  sql += JoinBalanced(terms, mid, end, op);
+  sql += ')';
+  return sql;
+}
 
 std::string ParamRef(SqlDialect dialect, size_t index) {
   std::string out(dialect == SqlDialect::kSqlite ? "?" : "$");
@@ -277,7 +306,9 @@ std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, cons
   std::string sql;
   if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
     if (values.empty()) return "(0)";
-    for (size_t i = 0; i < values.size(); ++i) sql += (i ? " OR " : "") + compare(values[i], " = ");
+    std::vector<std::string> terms;
+    for (const Json& v : values) terms.push_back(compare(v, " = "));
+    sql = JoinBalanced(terms, 0, terms.size(), " OR ");
   } else {
     sql = compare(values[0], SqlOperator(op));
   }
@@ -305,8 +336,10 @@ std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, co
   std::string sql;
   if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
     if (values.empty()) return "(false)";
-    for (size_t i = 0; i < values.size(); ++i)
-      sql += (i ? " OR " : "") + node + " = " + AddText(SqlDialect::kPostgres, params, values[i].dump()) + "::jsonb";
+    std::vector<std::string> terms;
+    for (const Json& v : values)
+      terms.push_back("(" + node + " = " + AddText(SqlDialect::kPostgres, params, v.dump()) + "::jsonb)");
+    sql = JoinBalanced(terms, 0, terms.size(), " OR ");
   } else if (values[0].is_number()) {
     sql = "jsonb_typeof(" + node + ") = 'number' AND " + node + SqlOperator(op) +
           AddText(SqlDialect::kPostgres, params, values[0].dump()) + "::jsonb";
@@ -325,12 +358,12 @@ std::string Filter::ToSql(SqlDialect dialect, std::string_view column, std::vect
     case Op::kAll: return true_sql;
     case Op::kAnd:
     case Op::kOr: {
+      std::vector<std::string> terms;
+      for (const Filter& child : children_) terms.push_back(child.ToSql(dialect, column, params));
       std::string sql = "(";
-      for (size_t i = 0; i < children_.size(); ++i) {
-        if (i) sql += op_ == Op::kAnd ? " AND " : " OR ";
-        sql += children_[i].ToSql(dialect, column, params);
-      }
-      return sql + ")";
+      sql += JoinBalanced(terms, 0, terms.size(), op_ == Op::kAnd ? " AND " : " OR ");
+      sql += ')';
+      return sql;
     }
     case Op::kNot: return "(NOT " + children_[0].ToSql(dialect, column, params) + ")";
     default: break;
