@@ -127,6 +127,31 @@ std::string ParamRef(size_t index) {
   return out;
 }
 
+// The chunks of one collection that pass a search's filter, with their
+// distance to the query vector: the part the ANN and the exact query share.
+// Their select lists give the columns PgStore::ReadCandidates reads.
+struct CandidateQuery {
+  std::string columns;   // "c.id, c.document_id, c.ordinal, <distance> AS dist"
+  std::string from;      // "FROM <chunks> c WHERE <filter>"
+  std::string distance;  // "c.embedding <op> $N::vector"
+  std::string limit;     // the LIMIT parameter reference
+  Params params;         // filter values, query vector, LIMIT (last; the caller sets it)
+};
+
+CandidateQuery BuildCandidateQuery(int64_t collection_id, Metric metric, const SearchRequest& request) {
+  CandidateQuery q;
+  std::vector<SqlParam> filter_params;
+  const std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
+  q.params = ToParams(filter_params);
+  q.params.emplace_back(VectorLiteral(request.vector));
+  q.distance = std::string("c.embedding ") + Operator(metric) + " " + ParamRef(q.params.size()) + "::vector";
+  q.params.emplace_back();
+  q.limit = ParamRef(q.params.size());
+  q.columns = "c.id, c.document_id, c.ordinal, " + q.distance + " AS dist";
+  q.from = "FROM " + ChunksTable(collection_id) + " c WHERE " + where;
+  return q;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn) {
@@ -422,30 +447,13 @@ Result<std::vector<PgStore::Candidate>> PgStore::AnnCandidates(PgConnection& con
   // Integers formatted here, not user text: SET takes no parameters.
   IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL hnsw.ef_search = " + std::to_string(ef)));
   IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL hnsw.iterative_scan = relaxed_order"));
-  std::vector<SqlParam> filter_params;
-  std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
-  Params params = ToParams(filter_params);
-  params.emplace_back(VectorLiteral(request.vector));
-  std::string v = ParamRef(params.size()) + "::vector";
-  params.emplace_back();
-  std::string limit = ParamRef(params.size());
-  std::string op = Operator(metric);
-  std::string sql = "SELECT c.id, c.document_id, c.ordinal, c.embedding " + op + " " + v + " FROM " +
-                    ChunksTable(row.id) + " c WHERE " + where + " ORDER BY c.embedding " + op + " " + v +
-                    " LIMIT " + limit;
+  CandidateQuery q = BuildCandidateQuery(row.id, metric, request);
+  const std::string sql = "SELECT " + q.columns + " " + q.from + " ORDER BY " + q.distance + " LIMIT " + q.limit;
   size_t count = k * (request.filter.empty() ? 2 : 8);
   while (true) {
-    params.back() = std::to_string(count);
-    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, params));
-    std::vector<Candidate> chunks;
-    for (int i = 0; i < r.rows(); ++i) {
-      Candidate c;
-      c.chunk_id = r.Int(i, 0);
-      c.document_id = r.Text(i, 1);
-      c.ordinal = static_cast<int>(r.Int(i, 2));
-      c.score = ScoreFromDistance(metric, r.Real(i, 3));
-      chunks.push_back(std::move(c));
-    }
+    q.params.back() = std::to_string(count);
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, q.params));
+    const std::vector<Candidate> chunks = ReadCandidates(r, metric);
     std::vector<Candidate> top = TopDocuments(chunks, metric, k);
     if (top.size() >= k) {
       *complete = true;
@@ -463,28 +471,27 @@ Result<std::vector<PgStore::Candidate>> PgStore::ExactCandidates(PgConnection& c
                                                                  const SearchRequest& request) {
   // Without index scans the planner computes every distance: exact results.
   IMI_RETURN_IF_ERROR(conn.Run("SET LOCAL enable_indexscan = off"));
-  std::vector<SqlParam> filter_params;
-  std::string where = request.filter.ToSql(SqlDialect::kPostgres, "c.metadata", &filter_params);
-  Params params = ToParams(filter_params);
-  params.emplace_back(VectorLiteral(request.vector));
-  std::string v = ParamRef(params.size()) + "::vector";
-  params.emplace_back(std::to_string(request.k));
-  std::string limit = ParamRef(params.size());
+  CandidateQuery q = BuildCandidateQuery(row.id, metric, request);
+  q.params.back() = std::to_string(request.k);
   // Distances grow away from the query for every operator (<#> is the
   // negative inner product), so ascending order ranks best first.
-  std::string sql = "SELECT id, document_id, ordinal, dist FROM (SELECT DISTINCT ON (c.document_id) c.id, "
-                    "c.document_id, c.ordinal, c.embedding " + std::string(Operator(metric)) + " " + v +
-                    " AS dist FROM " + ChunksTable(row.id) + " c WHERE " + where +
-                    " ORDER BY c.document_id, dist, c.ordinal) best ORDER BY dist, document_id COLLATE \"C\", ordinal "
-                    "LIMIT " + limit;
-  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, params));
+  const std::string sql = "SELECT id, document_id, ordinal, dist FROM (SELECT DISTINCT ON (c.document_id) " +
+                          q.columns + " " + q.from +
+                          " ORDER BY c.document_id, dist, c.ordinal) best ORDER BY dist, document_id COLLATE \"C\", "
+                          "ordinal LIMIT " + q.limit;
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, q.params));
+  return ReadCandidates(r, metric);
+}
+
+std::vector<PgStore::Candidate> PgStore::ReadCandidates(const PgResult& result, Metric metric) {
   std::vector<Candidate> out;
-  for (int i = 0; i < r.rows(); ++i) {
+  out.reserve(static_cast<size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) {
     Candidate c;
-    c.chunk_id = r.Int(i, 0);
-    c.document_id = r.Text(i, 1);
-    c.ordinal = static_cast<int>(r.Int(i, 2));
-    c.score = ScoreFromDistance(metric, r.Real(i, 3));
+    c.chunk_id = result.Int(i, 0);
+    c.document_id = result.Text(i, 1);
+    c.ordinal = static_cast<int>(result.Int(i, 2));
+    c.score = ScoreFromDistance(metric, result.Real(i, 3));
     out.push_back(std::move(c));
   }
   return out;

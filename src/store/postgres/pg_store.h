@@ -53,6 +53,8 @@ class PgStore : public VectorStore {
                                                const SearchRequest& request, bool* complete);
   Result<std::vector<Candidate>> ExactCandidates(PgConnection& conn, const Row& row, Metric metric,
                                                  const SearchRequest& request);
+  // Rows of (chunk id, document id, ordinal, distance) as scored candidates, in row order.
+  static std::vector<Candidate> ReadCandidates(const PgResult& result, Metric metric);
   Result<std::vector<SearchHit>> FillHits(PgConnection& conn, const Row& row, const std::vector<Candidate>& ranked,
                                           const Include& include);
 
