@@ -26,8 +26,26 @@ bool HigherIsBetter(Metric metric);
 // True when score `a` ranks strictly before score `b`.
 bool RanksBefore(Metric metric, double a, double b);
 // The score of `b` against query `a` (both `dim` floats), computed in double.
-// Cosine of a zero vector is 0.
+// Cosine of a zero vector is 0. Equals QueryScorer(metric, a, dim).Score(b).
 double Score(Metric metric, const float* a, const float* b, size_t dim);
+
+// Scores many vectors against one query (an exact scan): the query's norm is
+// computed once and the double-precision sums run eight lanes wide (AVX2 when
+// the CPU has it). Every CPU gives bit-identical scores: float products and
+// differences are exact in double, and the lanes are added in a fixed order.
+// Keeps a pointer to `query`, which must outlive it; Score is thread-safe.
+class QueryScorer {
+ public:
+  QueryScorer(Metric metric, const float* query, size_t dim);
+  // The score of `vector` (`dim` floats) against the query.
+  double Score(const float* vector) const;
+
+ private:
+  Metric metric_;
+  const float* query_;
+  size_t dim_;
+  double query_norm_squared_ = 0;
+};
 
 }  // namespace imi::store
 

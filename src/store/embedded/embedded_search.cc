@@ -55,8 +55,10 @@ Result<SearchResponse> EmbeddedStore::Search(const std::string& collection, cons
 Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(SqliteDb* db, const Row& row,
                                                                              Metric metric,
                                                                              const SearchRequest& request) {
+  // Pass 1 scores every chunk, keeping only (score, chunk id): no strings per
+  // row. Pass 2 looks up the document of the best chunks only.
   std::vector<SqlParam> params;
-  std::string sql = "SELECT c.id, c.document_id, c.ordinal, c.vector FROM chunks c";
+  std::string sql = "SELECT c.id, c.vector FROM chunks c";
   std::string where;
   if (!request.filter.empty()) {
     sql += " JOIN documents d ON d.collection_id = c.collection_id AND d.id = c.document_id";
@@ -66,30 +68,57 @@ Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(Sql
   IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(db, sql));
   st.BindParams(params);
   st.BindInt(static_cast<int>(params.size()) + 1, row.id);
-  std::unordered_map<std::string, Candidate> best;
   const int dim = row.info.spec.dimension;
+  const QueryScorer scorer(metric, request.vector.data(), static_cast<size_t>(dim));
+  std::vector<std::pair<double, int64_t>> scored;
   while (true) {
     IMI_ASSIGN_OR_RETURN(bool more, st.Step());
     if (!more) break;
-    const float* vector = VectorColumn(st, 3, dim);
+    const float* vector = VectorColumn(st, 1, dim);
     if (vector == nullptr)
       return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
-    Candidate c;
-    c.chunk_id = st.Int(0);
-    c.document_id = st.Text(1);
-    c.ordinal = static_cast<int>(st.Int(2));
-    c.score = Score(metric, request.vector.data(), vector, static_cast<size_t>(dim));
-    auto it = best.find(c.document_id);
-    if (it == best.end()) {
-      best.emplace(c.document_id, std::move(c));
-    } else if (RankedBefore(metric, c, it->second)) {
-      it->second = std::move(c);
-    }
+    scored.emplace_back(scorer.Score(vector), st.Int(0));
   }
-  std::vector<Candidate> all;
-  all.reserve(best.size());
-  for (auto& [id, c] : best) all.push_back(std::move(c));
-  return TopDocuments(all, metric, static_cast<size_t>(request.k));
+
+  IMI_ASSIGN_OR_RETURN(SqliteStatement lookup,
+                       SqliteStatement::Prepare(db, "SELECT document_id, ordinal FROM chunks WHERE id = ?1"));
+  auto better = [metric](const std::pair<double, int64_t>& a, const std::pair<double, int64_t>& b) {
+    return RanksBefore(metric, a.first, b.first);
+  };
+  const size_t k = static_cast<size_t>(request.k);
+  size_t resolved = 0;  // scored[0, resolved) are sorted best first and in `chunks`
+  std::vector<Candidate> chunks;
+  for (size_t want = std::min(scored.size(), 4 * k);; want = std::min(scored.size(), want * 4)) {
+    // The best `want` scores, extended by every chunk tied with the last one:
+    // then every chunk outside scores strictly worse, so if the selected chunks
+    // span k documents they hold each top-k document's best chunk.
+    if (want > resolved) {
+      std::nth_element(scored.begin() + static_cast<std::ptrdiff_t>(resolved),
+                       scored.begin() + static_cast<std::ptrdiff_t>(want - 1), scored.end(), better);
+      const double boundary = scored[want - 1].first;
+      auto rest = std::partition(scored.begin() + static_cast<std::ptrdiff_t>(want), scored.end(),
+                                 [boundary](const auto& c) { return c.first == boundary; });
+      const size_t end = static_cast<size_t>(rest - scored.begin());
+      std::sort(scored.begin() + static_cast<std::ptrdiff_t>(resolved), scored.begin() + static_cast<std::ptrdiff_t>(end),
+                better);
+      for (size_t i = resolved; i < end; ++i) {
+        lookup.Reset();
+        lookup.BindInt(1, scored[i].second);
+        IMI_ASSIGN_OR_RETURN(bool found, lookup.Step());
+        if (!found)
+          return Status::Internal("chunk " + std::to_string(scored[i].second) + " vanished inside a snapshot");
+        Candidate c;
+        c.chunk_id = scored[i].second;
+        c.document_id = lookup.Text(0);
+        c.ordinal = static_cast<int>(lookup.Int(1));
+        c.score = scored[i].first;
+        chunks.push_back(std::move(c));
+      }
+      resolved = end;
+    }
+    std::vector<Candidate> top = TopDocuments(chunks, metric, k);
+    if (top.size() >= k || resolved >= scored.size()) return top;
+  }
 }
 
 Status EmbeddedStore::EnsureIndex(SqliteDb* db, const Row& row, IndexState* state) {
@@ -142,6 +171,7 @@ Result<bool> EmbeddedStore::AnnCandidates(SqliteDb* db, const Row& row, const Se
   const size_t ef = static_cast<size_t>(request.ef_search > 0 ? request.ef_search : options_.hnsw_ef_search);
   const Metric metric = row.info.spec.metric;
   const int dim = row.info.spec.dimension;
+  const QueryScorer scorer(metric, request.vector.data(), static_cast<size_t>(dim));
   size_t count = k * (request.filter.empty() ? 2 : 8);
 
   IMI_ASSIGN_OR_RETURN(SqliteStatement lookup,
@@ -198,7 +228,7 @@ Result<bool> EmbeddedStore::AnnCandidates(SqliteDb* db, const Row& row, const Se
             c.chunk_id = chunk_id;
             c.document_id = std::move(document_id);
             c.ordinal = static_cast<int>(lookup.Int(1));
-            c.score = Score(metric, request.vector.data(), vector, static_cast<size_t>(dim));
+            c.score = scorer.Score(vector);
             candidate = std::move(c);
           }
         }
