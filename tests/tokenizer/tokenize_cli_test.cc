@@ -1,5 +1,6 @@
 // `imi tokenize` end to end against the built binary.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -27,8 +28,12 @@ struct CliRun {
 // Runs `imi tokenize <args>` with `input` on stdin.
 CliRun Tokenize(const std::string& args, const std::string& input) {
   const fs::path dir = fs::temp_directory_path();
-  const fs::path in = dir / "imi_tokenize_cli_in.txt";
-  const fs::path err = dir / "imi_tokenize_cli_err.txt";
+  // Per-process names: ctest -j runs each test in its own process.
+  const std::string tag = std::to_string(::getpid());
+  fs::path in = dir / "imi_tokenize_cli_in.";
+  in += tag;
+  fs::path err = dir / "imi_tokenize_cli_err.";
+  err += tag;
   std::ofstream(in, std::ios::binary) << input;
   const std::string command = "'" + kImi.string() + "' tokenize " + args + " < '" + in.string() + "' 2> '" +
                               err.string() + "'";
@@ -44,6 +49,9 @@ CliRun Tokenize(const std::string& args, const std::string& input) {
   std::stringstream ss;
   ss << e.rdbuf();
   run.err = ss.str();
+  std::error_code ignored;
+  fs::remove(in, ignored);
+  fs::remove(err, ignored);
   return run;
 }
 
