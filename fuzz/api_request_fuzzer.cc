@@ -17,6 +17,7 @@
 // except the test backend's deliberate inference failure.
 #include <unistd.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -91,7 +91,7 @@ Result<std::vector<SourceDocument>> ReadDocuments(const std::string& file) {
         if (j["id"].is_string()) {
           doc.id = j["id"].get<std::string>();
         } else if (j["id"].is_number_integer()) {
-          doc.id = std::to_string(j["id"].get<int64_t>());
+          doc.id = j["id"].dump();  // exact digits, also above INT64_MAX
         } else {
           return Status::InvalidArgument(where + ": \"id\" must be a string or an integer");
         }

@@ -49,6 +49,19 @@ std::string Attribute(std::string_view tag, std::string_view name) {
   return "";
 }
 
+// Position of the first "</name" at or after `from` (ASCII case-insensitive;
+// `name` is lower-case), or npos. Searches in place: copying the rest of the
+// page for every script made a page with thousands of them quadratic.
+size_t FindClosingTag(std::string_view html, size_t from, std::string_view name) {
+  for (size_t pos = html.find("</", from); pos != std::string_view::npos; pos = html.find("</", pos + 2)) {
+    if (html.size() - pos - 2 < name.size()) break;
+    size_t k = 0;
+    while (k < name.size() && std::tolower(static_cast<unsigned char>(html[pos + 2 + k])) == name[k]) ++k;
+    if (k == name.size()) return pos;
+  }
+  return std::string_view::npos;
+}
+
 std::string DecodeEntities(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -56,8 +69,11 @@ std::string DecodeEntities(std::string_view s) {
       out += s[i];
       continue;
     }
-    size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 10) {
+    // Entities are short: look no further than 10 bytes, so a page of bare
+    // ampersands stays linear.
+    size_t semi = s.substr(i, 11).find(';');
+    if (semi != std::string_view::npos) semi += i;
+    if (semi == std::string_view::npos) {
       out += '&';
       continue;
     }
@@ -139,10 +155,9 @@ HtmlText ExtractHtmlText(std::string_view html) {
     std::string name = Lower(tag.substr(start, end - start));
     i = close + 1;
     if (!closing && (name == "script" || name == "style" || name == "template" || name == "noscript")) {
-      std::string lower_rest = Lower(html.substr(i));
-      size_t stop = lower_rest.find("</" + name);
-      if (stop == std::string::npos) break;
-      size_t gt = html.find('>', i + stop);
+      size_t stop = FindClosingTag(html, i, name);
+      if (stop == std::string_view::npos) break;
+      size_t gt = html.find('>', stop);
       i = gt == std::string_view::npos ? html.size() : gt + 1;
       continue;
     }

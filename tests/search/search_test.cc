@@ -27,6 +27,30 @@ TEST(HtmlTextTest, MalformedMarkupDegradesToText) {
   EXPECT_EQ(page.text, "開いたまま 太字");
 }
 
+TEST(HtmlTextTest, ClosingTagsOfDroppedElementsMatchInAnyCase) {
+  HtmlText page = ExtractHtmlText("<p>a</p><STYLE>p{}</sTyLe ><p>b</p><noscript>n</NOSCRIPT><p>c</p><script>s</scrip>");
+  EXPECT_EQ(page.text, "a\nb\nc");
+}
+
+TEST(HtmlTextTest, EntitiesEndWithinTenBytesOrStayText) {
+  EXPECT_EQ(ExtractHtmlText("<p>&#x1F600; &amp &#1234567890; &#128512;</p>").text, "😀 &amp &#1234567890; 😀");
+}
+
+// Found while fuzzing search/html_text: every <script> copied the rest of the
+// page, and every '&' without ';' scanned to its end, so pages like these took
+// minutes. They must come out right (and, without a timing assertion, fast).
+TEST(HtmlTextTest, ThousandsOfScriptsAndBareAmpersandsComeOutRight) {
+  std::string html = "<p>x</p>";
+  for (int i = 0; i < 20000; ++i) html += "<script>var a = 1;</script>";
+  const std::string ampersands(300000, '&');
+  html += "<p>";
+  html += ampersands;
+  html += "</p>";
+  std::string expected = "x\n";
+  expected += ampersands;
+  EXPECT_EQ(ExtractHtmlText(html).text, expected);
+}
+
 TEST(DocumentReaderTest, ListsSupportedFilesRecursivelyInOrder) {
   auto files = ListInputFiles({CityDir()});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
@@ -67,6 +91,20 @@ TEST(DocumentReaderTest, BadJsonLineIsInvalidArgumentNamingTheLine) {
   ASSERT_FALSE(docs.ok());
   EXPECT_EQ(docs.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(docs.status().message().find(":2:"), std::string::npos) << docs.status().message();
+}
+
+TEST(DocumentReaderTest, IntegerIdsKeepTheirDigits) {
+  std::string path = std::filesystem::temp_directory_path() / ("imi-search-ids-" + std::to_string(::getpid()) + ".jsonl");
+  {
+    std::ofstream out(path);
+    out << "{\"id\": 18446744073709551615, \"text\": \"a\"}\n{\"id\": -5, \"text\": \"b\"}\n";
+  }
+  auto docs = ReadDocuments(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  ASSERT_EQ(docs->size(), 2u);
+  EXPECT_EQ((*docs)[0].id, "18446744073709551615");
+  EXPECT_EQ((*docs)[1].id, "-5");
 }
 
 TEST(ChunkerTest, WindowsCoverTheTextWithOverlapAndByteOffsets) {
