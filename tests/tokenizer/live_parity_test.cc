@@ -8,7 +8,10 @@
 // at most 300 code points).
 // Skips with a reason when node or the package is missing (scripts/setup.sh
 // installs both).
+// IMI_LIVE_CORPUS=FILE.jsonl runs the same comparison on another corpus of
+// {"text"} lines instead, e.g. one written by ref/random_corpus.py SEED N.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -28,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kSource = IMI_SOURCE_DIR;
-const fs::path kCorpus = kSource / "tests/data/tokenizer/corpus/corpus.jsonl";
+const fs::path kProjectCorpus = kSource / "tests/data/tokenizer/corpus/corpus.jsonl";
 const fs::path kScript = kSource / "tests/tokenizer/ref/tokenize_ref.mjs";
 
 struct LiveCase {
@@ -57,9 +60,15 @@ std::vector<LiveCase> Cases() {
   return cases;
 }
 
+// The project corpus, or the file named by IMI_LIVE_CORPUS when it is set.
+fs::path CorpusPath() {
+  const char* other = std::getenv("IMI_LIVE_CORPUS");
+  return other != nullptr && *other != '\0' ? fs::path(other) : kProjectCorpus;
+}
+
 std::vector<std::string> CorpusTexts() {
   std::vector<std::string> texts;
-  std::ifstream in(kCorpus);
+  std::ifstream in(CorpusPath());
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
@@ -74,7 +83,7 @@ std::string RunReference(const LiveCase& c, std::vector<std::string>* lines) {
     return "@anush008/tokenizers is not installed under .deps/node (run scripts/setup.sh)";
   }
   const std::string command = "node '" + kScript.string() + "' " + c.mode + " '" + c.path.string() + "' '" +
-                              kCorpus.string() + "'";
+                              CorpusPath().string() + "'";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return "cannot start node";
   std::string current;
@@ -119,13 +128,17 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
   std::vector<std::string> expected;
   if (std::string reason = RunReference(c, &expected); !reason.empty()) GTEST_SKIP() << reason;
   const std::vector<std::string> texts = CorpusTexts();
-  ASSERT_GE(texts.size(), 3000u);
+  ASSERT_FALSE(texts.empty()) << "no lines in " << CorpusPath();
+  if (CorpusPath() == kProjectCorpus) {
+    ASSERT_GE(texts.size(), 3000u);
+  }
 
   auto loaded = Tokenizer::FromFile(c.path.string());
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   Tokenizer& tok = **loaded;
 
   std::vector<nlohmann::json> got;  // {"special": E[, "bare": E]} per reference line
+  std::vector<size_t> source;        // index into texts of each entry of got
   auto fail_status = [&](const Status& s) {
     got.push_back({{"error", s.ToString()}});
   };
@@ -133,6 +146,7 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
     tok.SetTruncation(std::nullopt);
     tok.SetPadding(std::nullopt);
     for (const std::string& text : texts) {
+      source.push_back(source.size());
       auto special = tok.Encode(text, true);
       auto bare = tok.Encode(text, false);
       if (!special.ok() || !bare.ok()) {
@@ -149,6 +163,7 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
   } else if (c.mode == "file") {
     for (size_t i = 0; i < texts.size(); i += 16) {
       std::vector<std::string> batch(texts.begin() + i, texts.begin() + std::min(texts.size(), i + 16));
+      for (size_t k = 0; k < batch.size(); ++k) source.push_back(i + k);
       auto encoded = tok.EncodeBatch(batch, true);
       if (!encoded.ok()) {
         for (size_t k = 0; k < batch.size(); ++k) fail_status(encoded.status());
@@ -161,6 +176,7 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
     for (size_t i = 0; i + 1 < texts.size(); ++i) {
       // Same selection as the reference script: both sides short.
       if (utf8::CountCodePoints(texts[i]) > 300 || utf8::CountCodePoints(texts[i + 1]) > 300) continue;
+      source.push_back(i);
       auto encoded = tok.EncodePair(texts[i], texts[i + 1], true);
       if (!encoded.ok()) {
         fail_status(encoded.status());
@@ -176,10 +192,23 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
     const nlohmann::json want = nlohmann::json::parse(expected[i]);
     if (want == got[i]) continue;
     if (++mismatches <= 3) {
-      ADD_FAILURE() << c.name << " [" << c.mode << "] line " << i + 1 << " text "
-                    << nlohmann::json(texts[i]).dump().substr(0, 300) << "\n expected "
-                    << want.dump().substr(0, 1500) << "\n got      "
-                    << got[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 1500);
+      const size_t line = source[i];
+      std::string text = nlohmann::json(texts[line]).dump().substr(0, 300);
+      if (c.mode == "pair") text += " + " + nlohmann::json(texts[line + 1]).dump().substr(0, 300);
+      // The first differences as (path, expected, got) rather than two whole dumps.
+      std::string differences;
+      const nlohmann::json patch = nlohmann::json::diff(want, got[i]);
+      for (size_t k = 0; k < patch.size() && k < 6; ++k) {
+        const nlohmann::json::json_pointer at(patch[k]["path"].get<std::string>());
+        differences += "\n  " + at.to_string() + ": expected " +
+                       (want.contains(at) ? want.at(at).dump().substr(0, 400) : "(nothing)") + ", got " +
+                       (got[i].contains(at) ? got[i].at(at).dump(-1, ' ', false,
+                                                                  nlohmann::json::error_handler_t::replace)
+                                                  .substr(0, 400)
+                                            : "(nothing)");
+      }
+      ADD_FAILURE() << c.name << " [" << c.mode << "] corpus line " << line + 1 << " text " << text
+                    << differences;
     }
   }
   EXPECT_EQ(mismatches, 0u) << mismatches << " of " << expected.size() << " lines differ (" << c.name << ", "
