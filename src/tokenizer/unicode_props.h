@@ -10,17 +10,21 @@ namespace imi::tokenizer::unicode {
 
 // Character predicates with the meaning the reference (Rust `char` methods
 // and the unicode_categories crate) gives them. Backed by utf8proc; pure and
-// thread-safe.
+// thread-safe. The reference's general categories come from the
+// unicode_categories crate (Unicode 8.0) and its normalization data from
+// unicode-normalization-alignments (Unicode 9.0): characters assigned later
+// have no category, mark, decomposition or combining class there.
 
 // Rust char::is_whitespace (the White_Space property).
 bool IsWhitespace(char32_t c);
-// General category P* (any punctuation).
+// General category P* (any punctuation) in Unicode 8.0.
 bool IsPunctuation(char32_t c);
-// General category C* (Cc, Cf, Cn, Co, Cs).
+// General category Cc, Cf or Co in Unicode 8.0 (unicode_categories'
+// is_other: unassigned code points are not "other" there).
 bool IsOther(char32_t c);
-// General category Mn.
+// General category Mn in Unicode 8.0.
 bool IsMarkNonspacing(char32_t c);
-// General category M* (Mn, Mc, Me).
+// General category M* (Mn, Mc, Me) in Unicode 9.0.
 bool IsCombiningMark(char32_t c);
 // Rust char::is_numeric (Nd, Nl, No).
 bool IsNumeric(char32_t c);
@@ -32,13 +36,13 @@ bool IsWordChar(char32_t c);
 void AppendLowercase(char32_t c, std::vector<char32_t>* out);
 
 // Appends the full canonical (or, with `compat`, compatibility)
-// decomposition of `c` to *out, not yet canonically ordered.
+// decomposition of `c` in Unicode 9.0 to *out, not yet canonically ordered.
 void AppendDecomposition(char32_t c, bool compat, std::vector<char32_t>* out);
 
-// Canonical combining class of `c` (0 for starters).
+// Canonical combining class of `c` in Unicode 9.0 (0 for starters).
 int CombiningClass(char32_t c);
 
-// The primary composite of `first` + `second`, if there is one.
+// The primary composite of `first` + `second` in Unicode 9.0, if there is one.
 std::optional<char32_t> ComposePair(char32_t first, char32_t second);
 
 // Byte length of the extended grapheme cluster starting at s[pos]
