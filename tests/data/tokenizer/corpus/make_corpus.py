@@ -48,6 +48,20 @@ NUMBERS = ["3.14159", "1,000,000", "２０２４年", "①②③", "Ⅰ Ⅱ Ⅲ 
 PUNCT = ["「こんにちは」と言った。", "『本』【注意】〈括弧〉《二重》", "……！？", "―――", "-------------------------",
          "...!!!???", "¿Qué? ¡Sí!", "“smart quotes” ‘single’", "a—b–c", "※★☆♪→←↑↓"]
 
+# Lines that once differed from the reference (found by ../../../tokenizer/ref/random_corpus.py):
+# its character data is Unicode 8.0 (categories), 9.0 (normalization), 16.0
+# (regex \w) and 17.0 (std lowercase/is_numeric), not one version.
+REGRESSIONS = [
+    "1,000 \ufddb\n\u067b \ufdd0[CLS]\uffff x\U0010FFFF",   # noncharacters are not "other" (kept, not cleaned)
+    "\u1e51\u1dfa\u1dee\ufe2a\u030f s\u025c\u1ab4\u1ac1\u0301\u0316y",  # marks newer than 9.0: no class, no strip
+    "~\u32ff \u4ee4\u548c \U0001F16A\u3300",                     # U+32FF (12.1) has no NFKC mapping in 9.0
+    "\u2adc \U0001D15E\U0001D15F \U0001D1BB\U0001D1C0 \u2add\u0338",  # composition exclusions stay decomposed
+    "\u166d \U000111C9 \u1885\u1886 \ua9bd \u1734 \u1cf2\u1cf3 x\u08d4",  # categories changed since 8.0/9.0
+    "\u0897 \u1c89\u1c8a \ua7cbk \ua7dcB \U00010D50\U00010D70 \U00016EA0x \U0002EBF0",  # Unicode 15.1-17 letters
+    "\U00010D40\U00010D41 \U00011DE0 \U00016FF4 42 \u0e50\u0e51",  # digits newer than 15.0
+    "\U000E0001 tag \U000E0020\U000E007F \ue000\U000F0000\U0010FFFD pua",  # format and private use
+]
+
 GROUPS = [HIRAGANA, KATAKANA, HALFWIDTH, KANJI, FULLWIDTH, DAKUTEN, ENGLISH, CHINESE, KOREAN, EMOJI,
           COMBINING, CONTROL, SPACES, URLS, CODE, NUMBERS, PUNCT]
 JOINERS = [" ", "", "、", "。", " - ", "\u3000", ", ", "\t", "  "]
@@ -76,6 +90,7 @@ def main():
     lines.append("あ" * 2500)
     lines.append("a" * 2500)
     lines.append("-" * 2100)
+    lines.extend(REGRESSIONS)
     for text in lines:
         print(json.dumps({"text": text}, ensure_ascii=False))
 
