@@ -1,5 +1,6 @@
 #include "tokenizer/onig_regex.h"
 
+#include <cstdio>
 #include <mutex>
 
 #include <oniguruma.h>
@@ -38,6 +39,68 @@ std::string EscapeLiteral(std::string_view literal) {
   return out;
 }
 
+struct CategoryRange {
+  std::string_view category;
+  char32_t first;
+  char32_t last;
+};
+
+constexpr CategoryRange kUnicode16Additions[] = {
+#define IMI_ONIG16(category, first, last) {category, first, last},
+#include "tokenizer/onig_unicode16_table.inc"
+#undef IMI_ONIG16
+};
+
+// Debian 12's Oniguruma (6.9.8) lacks the Unicode 15.0 and 16.0 additions the
+// reference's bundled one has: \p{X}, \P{X} and \p{^X} of a general category
+// in the table become a class that also holds them, so both see the same
+// letters, marks and digits.
+std::string WithUnicode16Categories(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c != '\\' || i + 1 >= pattern.size()) {
+      out.push_back(c);
+      continue;
+    }
+    const char next = pattern[i + 1];
+    if ((next == 'p' || next == 'P') && i + 2 < pattern.size() && pattern[i + 2] == '{') {
+      const size_t close = pattern.find('}', i + 3);
+      if (close != std::string_view::npos) {
+        std::string_view name = pattern.substr(i + 3, close - (i + 3));
+        bool negated = next == 'P';
+        if (!name.empty() && name[0] == '^') {
+          negated = !negated;
+          name.remove_prefix(1);
+        }
+        std::string extra;
+        for (const CategoryRange& r : kUnicode16Additions) {
+          if (r.category != name) continue;
+          char range[40];
+          std::snprintf(range, sizeof(range), "\\x{%X}-\\x{%X}", static_cast<unsigned>(r.first),
+                        static_cast<unsigned>(r.last));
+          extra += range;
+        }
+        if (!extra.empty()) {
+          out += negated ? "[^\\p{" : "[\\p{";
+          out.append(name);
+          out += "}";
+          out += extra;
+          out += "]";
+          i = close;
+          continue;
+        }
+      }
+    }
+    // Any other escape is copied whole: \\p{L} is a backslash and then text.
+    out.push_back(c);
+    out.push_back(next);
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 OnigRegex::~OnigRegex() { onig_free(static_cast<regex_t*>(regex_)); }
@@ -49,8 +112,9 @@ Result<std::unique_ptr<OnigRegex>> OnigRegex::Compile(std::string_view pattern) 
   }
   regex_t* regex = nullptr;
   OnigErrorInfo info;
-  const auto* begin = reinterpret_cast<const OnigUChar*>(pattern.data());
-  int rc = onig_new(&regex, begin, begin + pattern.size(), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8,
+  const std::string compiled = WithUnicode16Categories(pattern);
+  const auto* begin = reinterpret_cast<const OnigUChar*>(compiled.data());
+  int rc = onig_new(&regex, begin, begin + compiled.size(), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8,
                     ONIG_SYNTAX_DEFAULT, &info);
   if (rc != ONIG_NORMAL) {
     OnigUChar message[ONIG_MAX_ERROR_MESSAGE_LEN];

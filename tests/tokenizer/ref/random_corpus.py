@@ -7,7 +7,8 @@
 Prints N lines {"text": ...}. The same SEED always gives the same lines. Lines
 mix Japanese (kana, kanji, half-width katakana, full-width ASCII, U+3000, long
 vowel marks, wave dashes), Latin with precomposed and combining accents,
-Hangul syllables and jamo, Thai, Devanagari, Arabic, emoji sequences (ZWJ,
+Hangul syllables and jamo, Thai, Devanagari, Arabic, letters and digits of
+Unicode 14.0-17.0, emoji sequences (ZWJ,
 skin tones, variation selectors, flags, tags, keycaps), digits of many
 scripts, every Unicode white space and control character, format characters,
 unassigned, noncharacter and private-use code points, very long words,
@@ -52,6 +53,10 @@ ARABIC = cps((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFBC2), (0xFE70, 0xFE
 GREEK_CYRILLIC = cps((0x0370, 0x03FF), (0x0400, 0x04FF), (0x1F00, 0x1FFF))
 OTHER_SCRIPTS = cps((0x0590, 0x05FF), (0x0980, 0x09FF), (0x0B80, 0x0BFF), (0x10A0, 0x10FF), (0x1200, 0x137F),
                     (0x1780, 0x17FF), (0x13A0, 0x13FF), (0x1D400, 0x1D7FF), (0x10400, 0x1044F))
+# Scripts and letters of Unicode 14.0-17.0 (newer than some of imi's data).
+NEWER = cps((0x0870, 0x089F), (0x1C89, 0x1C8A), (0xA7C0, 0xA7DC), (0x10D40, 0x10D85), (0x11380, 0x113E2),
+            (0x11F00, 0x11F59), (0x16D40, 0x16D79), (0x16EA0, 0x16EB8), (0x1E5D0, 0x1E5FA), (0x1DF00, 0x1DF2A),
+            (0x2EBF0, 0x2EC40), (0x31350, 0x31400), (0x11DE0, 0x11DE9), (0x1CCF0, 0x1CCF9))
 DIGITS = cps((0x0030, 0x0039), (0xFF10, 0xFF19), (0x0660, 0x0669), (0x06F0, 0x06F9), (0x0966, 0x096F),
              (0x09E6, 0x09EF), (0x0E50, 0x0E59), (0x1040, 0x1049), (0x17E0, 0x17E9), (0x1D7CE, 0x1D7FF),
              (0x2070, 0x2079), (0x2080, 0x2089), (0x00B2, 0x00B3), (0x00B9, 0x00B9), (0x2150, 0x218B),
@@ -196,6 +201,7 @@ FRAGMENTS = [
     (2, lambda r: run(r, DEVANAGARI, 1, 10)),
     (2, lambda r: run(r, ARABIC, 1, 10)),
     (2, lambda r: run(r, GREEK_CYRILLIC + OTHER_SCRIPTS, 1, 8)),
+    (2, lambda r: run(r, NEWER + LATIN, 1, 8)),
     (4, emoji),
     (3, lambda r: run(r, DIGITS, 1, 8)),
     (3, lambda r: run(r, PUNCT, 1, 5)),
