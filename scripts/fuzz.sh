@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target with clang-14 in build-fuzz/.
 #
-#   scripts/fuzz.sh <name> [seconds]     e.g. scripts/fuzz.sh normalize 60
+#   scripts/fuzz.sh <name> [seconds] [libFuzzer flags]   e.g. scripts/fuzz.sh normalize 60
 #
 # <name> is a target fuzz/<name>_fuzzer.cc registered in fuzz/CMakeLists.txt
 # (imi_fuzzer). Seeds come from fuzz/seeds/<name>/ when present; new inputs go to
 # build-fuzz/corpus/<name>/ (outside git); a crash is written to
 # build-fuzz/artifacts/<name>/ and makes this script fail. Default: 60 seconds.
+# Further -flag=value arguments go to libFuzzer, e.g. -len_control=0.
 set -euo pipefail
 
-if [[ $# -lt 1 || $# -gt 2 || "$1" == "-h" || "$1" == "--help" ]]; then
+if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
   sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 name="$1"
 seconds="${2:-60}"
-if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
-  echo "fuzz.sh: seconds must be a whole number, got '$seconds'" >&2
+shift $(($# < 2 ? $# : 2))
+extra=("$@")
+# libFuzzer reads -max_total_time=0 as "no limit".
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds == 0)); then
+  echo "fuzz.sh: seconds must be a whole number of at least 1, got '$seconds'" >&2
   exit 2
 fi
+for flag in "${extra[@]}"; do
+  if [[ "$flag" != -*=* ]]; then
+    echo "fuzz.sh: after the seconds come libFuzzer flags like -len_control=0, got '$flag'" >&2
+    exit 2
+  fi
+done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
@@ -58,4 +68,4 @@ seeds=()
 echo "fuzz.sh: running $target for ${seconds}s (corpus $corpus)"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   "$build/fuzz/$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}"
+  -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "${seeds[@]}"
