@@ -31,6 +31,19 @@ struct IndexFlags {
   std::vector<std::string> paths;
 };
 
+// Collections at least this large announce index work that takes seconds.
+constexpr int64_t kAnnounceIndexChunks = 10000;
+
+// Loads (or builds) the collection's ANN index so that writes update it in
+// place and the next search does not rebuild it; announced when large.
+Status PrepareIndex(store::VectorStore* store, const std::string& collection, const char* what) {
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, store->GetCollection(collection));
+  if (info.chunk_count >= kAnnounceIndexChunks)
+    std::fprintf(stderr, "imi index: %s the search index of %lld chunks...\n", what,
+                 static_cast<long long>(info.chunk_count));
+  return store->PrepareIndex(collection);
+}
+
 void Progress(size_t done, size_t total, size_t chunks, double seconds, bool tty) {
   if (!tty) return;
   const int width = 30;
@@ -56,6 +69,9 @@ Status RunIndex(const IndexFlags& flags) {
                                                                metric, flags.chunk_tokens, flags.overlap_tokens));
   std::fprintf(stderr, "imi index: %zu files -> collection %s (%s, %zu dimensions)\n", files.size(),
                flags.collection.c_str(), info.id.c_str(), info.dimension);
+  // An index loaded now takes this run's writes incrementally; otherwise the
+  // first search after them would rebuild it from every stored vector.
+  IMI_RETURN_IF_ERROR(PrepareIndex(store.get(), flags.collection, "loading"));
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
@@ -78,9 +94,10 @@ Status RunIndex(const IndexFlags& flags) {
     Progress(i + 1, files.size(), total.chunks, elapsed(), tty);
   }
   if (!pending.empty()) IMI_RETURN_IF_ERROR(flush());
+  if (tty) std::fputc('\n', stderr);
+  IMI_RETURN_IF_ERROR(PrepareIndex(store.get(), flags.collection, "preparing"));
   IMI_RETURN_IF_ERROR(store->Flush());
   const double seconds = elapsed();
-  if (tty) std::fputc('\n', stderr);
   std::printf("indexed %zu documents (%zu chunks, %zu tokens) from %zu files into \"%s\" in %.2f s: "
               "%.1f documents/s, %.0f tokens/s\n",
               total.documents, total.chunks, total.tokens, files.size(), flags.collection.c_str(), seconds,

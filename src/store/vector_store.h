@@ -122,6 +122,13 @@ class VectorStore {
 
   // Persists derived state (ANN index files). Data is durable without it.
   virtual Status Flush() = 0;
+
+  // Makes the collection's ANN index current now (loads its file, or builds it
+  // when missing or stale), so that later writes through this store update it
+  // in place and the next search pays for no build. Collections below the
+  // exact-scan threshold have none. NotFound if the collection is absent.
+  // PostgreSQL maintains its own index: there it only checks the collection.
+  virtual Status PrepareIndex(const std::string& collection) = 0;
 };
 
 // HNSW parameters both backends give new collections, and the search breadth

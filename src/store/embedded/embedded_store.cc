@@ -395,6 +395,19 @@ void EmbeddedStore::ApplyToIndex(int64_t collection_id, uint64_t old_version, ui
   state->dirty = true;
 }
 
+Status EmbeddedStore::PrepareIndex(const std::string& collection) {
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  SqliteDb* db = reader->get();
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, false));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
+  if (row.info.chunk_count < options_.exact_threshold) return Status::Ok();
+  std::shared_ptr<IndexState> state = StateFor(row.id);
+  std::unique_lock<std::shared_mutex> lock(state->mu);
+  // Same test as a search: current, or trailing only this process's writes.
+  if (state->index && (state->index_version >= row.data_version || writes_in_flight_.load() > 0)) return Status::Ok();
+  return EnsureIndex(db, row, state.get());
+}
+
 Status EmbeddedStore::Flush() {
   std::vector<std::pair<int64_t, std::shared_ptr<IndexState>>> states;
   {

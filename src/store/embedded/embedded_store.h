@@ -35,6 +35,7 @@ class EmbeddedStore : public VectorStore {
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
   Status Flush() override;
+  Status PrepareIndex(const std::string& collection) override;
 
  private:
   // Per-collection ANN state. `mu` guards `index` and `index_version`.

@@ -30,6 +30,7 @@ class PgStore : public VectorStore {
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
   Status Flush() override { return Status::Ok(); }
+  Status PrepareIndex(const std::string& collection) override;
 
  private:
   struct Row {
