@@ -333,6 +333,9 @@ Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest&
     chunk_count += in.doc.chunks.size();
     docs.push_back(std::move(in.doc));
   }
+  // A loaded index takes the write in place; an unloaded one would go stale
+  // and the next search would rebuild it from every stored vector.
+  IMI_RETURN_IF_ERROR(vs->PrepareIndex(name));
   IMI_ASSIGN_OR_RETURN(store::UpsertResult result, vs->Upsert(name, std::move(docs)));
   return JsonResponse(DumpJson(json{{"collection", name},
                                     {"ids", result.ids},
@@ -360,6 +363,7 @@ Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& 
   const std::string id = ctx.params.size() > 1 ? ctx.params[1] : "";
   IMI_RETURN_IF_ERROR(store::ValidateDocumentId(id));
   IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
+  IMI_RETURN_IF_ERROR(vs->PrepareIndex(name));  // as for upserts
   IMI_RETURN_IF_ERROR(vs->DeleteDocument(name, id));
   return JsonResponse(DumpJson(json{{"deleted", true}, {"collection", name}, {"id", id}}));
 }
