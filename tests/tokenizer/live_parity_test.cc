@@ -8,8 +8,10 @@
 // at most 300 code points).
 // Skips with a reason when node or the package is missing (scripts/setup.sh
 // installs both).
-// IMI_LIVE_CORPUS=FILE.jsonl runs the same comparison on another corpus of
-// {"text"} lines instead, e.g. one written by ref/random_corpus.py SEED N.
+// Every case also runs on a fixed random corpus of hostile-but-valid lines
+// (corpus/random_20261126_800.jsonl = ref/random_corpus.py 20261126 800).
+// IMI_LIVE_CORPUS=FILE.jsonl runs the comparison on that corpus of {"text"}
+// lines instead of both, e.g. one written by ref/random_corpus.py SEED N.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -32,16 +34,29 @@ namespace fs = std::filesystem;
 
 const fs::path kSource = IMI_SOURCE_DIR;
 const fs::path kProjectCorpus = kSource / "tests/data/tokenizer/corpus/corpus.jsonl";
+const fs::path kRandomCorpus = kSource / "tests/data/tokenizer/corpus/random_20261126_800.jsonl";
 const fs::path kScript = kSource / "tests/tokenizer/ref/tokenize_ref.mjs";
 
 struct LiveCase {
   std::string name;
   fs::path path;
   std::string mode;
+  fs::path corpus;
+  std::string corpus_label;  // "" for the project corpus
 };
 
 // Readable test names in ctest's listing instead of the parameter's bytes.
-void PrintTo(const LiveCase& c, std::ostream* os) { *os << c.name << "/" << c.mode; }
+void PrintTo(const LiveCase& c, std::ostream* os) {
+  *os << c.name << "/" << c.mode << (c.corpus_label.empty() ? "" : "/") << c.corpus_label;
+}
+
+// The project and the fixed random corpus, or the file named by
+// IMI_LIVE_CORPUS alone when it is set.
+std::vector<std::pair<fs::path, std::string>> Corpora() {
+  const char* other = std::getenv("IMI_LIVE_CORPUS");
+  if (other != nullptr && *other != '\0') return {{fs::path(other), ""}};
+  return {{kProjectCorpus, ""}, {kRandomCorpus, "random"}};
+}
 
 std::vector<LiveCase> Cases() {
   std::vector<std::pair<std::string, fs::path>> files;
@@ -54,21 +69,17 @@ std::vector<LiveCase> Cases() {
   }
   std::sort(files.begin(), files.end());
   std::vector<LiveCase> cases;
-  for (const auto& [name, path] : files) {
-    for (const char* mode : {"plain", "file", "pair"}) cases.push_back({name, path, mode});
+  for (const auto& [corpus, label] : Corpora()) {
+    for (const auto& [name, path] : files) {
+      for (const char* mode : {"plain", "file", "pair"}) cases.push_back({name, path, mode, corpus, label});
+    }
   }
   return cases;
 }
 
-// The project corpus, or the file named by IMI_LIVE_CORPUS when it is set.
-fs::path CorpusPath() {
-  const char* other = std::getenv("IMI_LIVE_CORPUS");
-  return other != nullptr && *other != '\0' ? fs::path(other) : kProjectCorpus;
-}
-
-std::vector<std::string> CorpusTexts() {
+std::vector<std::string> CorpusTexts(const fs::path& corpus) {
   std::vector<std::string> texts;
-  std::ifstream in(CorpusPath());
+  std::ifstream in(corpus);
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
@@ -83,7 +94,7 @@ std::string RunReference(const LiveCase& c, std::vector<std::string>* lines) {
     return "@anush008/tokenizers is not installed under .deps/node (run scripts/setup.sh)";
   }
   const std::string command = "node '" + kScript.string() + "' " + c.mode + " '" + c.path.string() + "' '" +
-                              CorpusPath().string() + "'";
+                              c.corpus.string() + "'";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return "cannot start node";
   std::string current;
@@ -127,9 +138,9 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
   const LiveCase& c = GetParam();
   std::vector<std::string> expected;
   if (std::string reason = RunReference(c, &expected); !reason.empty()) GTEST_SKIP() << reason;
-  const std::vector<std::string> texts = CorpusTexts();
-  ASSERT_FALSE(texts.empty()) << "no lines in " << CorpusPath();
-  if (CorpusPath() == kProjectCorpus) {
+  const std::vector<std::string> texts = CorpusTexts(c.corpus);
+  ASSERT_FALSE(texts.empty()) << "no lines in " << c.corpus;
+  if (c.corpus == kProjectCorpus) {
     ASSERT_GE(texts.size(), 3000u);
   }
 
@@ -216,7 +227,8 @@ TEST_P(LiveParityTest, EveryCorpusLineMatchesTheReferenceLibrary) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, LiveParityTest, ::testing::ValuesIn(Cases()), [](const auto& info) {
-  std::string n = info.param.name + "_" + info.param.mode;
+  std::string n = info.param.name + "_" + info.param.mode +
+                  (info.param.corpus_label.empty() ? "" : "_" + info.param.corpus_label);
   for (char& ch : n) {
     if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
   }
