@@ -4,14 +4,15 @@
 #   scripts/fuzz.sh <name> [seconds] [libFuzzer flags]   e.g. scripts/fuzz.sh normalize 60
 #
 # <name> is a target fuzz/<name>_fuzzer.cc registered in fuzz/CMakeLists.txt
-# (imi_fuzzer). Seeds come from fuzz/seeds/<name>/ when present; new inputs go to
+# (imi_fuzzer). Seeds come from fuzz/seeds/<name>/ when present (html_text also
+# reads tests/data/store/city/pages/); new inputs go to
 # build-fuzz/corpus/<name>/ (outside git); a crash is written to
 # build-fuzz/artifacts/<name>/ and makes this script fail. Default: 60 seconds.
 # Further -flag=value arguments go to libFuzzer, e.g. -len_control=0.
 set -euo pipefail
 
 if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 name="$1"
@@ -64,6 +65,8 @@ artifacts="$build/artifacts/$name"
 mkdir -p "$corpus" "$artifacts"
 seeds=()
 [[ -d "$root/fuzz/seeds/$name" ]] && seeds+=("$root/fuzz/seeds/$name")
+# The shipped sample pages seed the HTML fuzzer too (not copied into fuzz/seeds).
+[[ "$name" == html_text ]] && seeds+=("$root/tests/data/store/city/pages")
 
 echo "fuzz.sh: running $target for ${seconds}s (corpus $corpus)"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
