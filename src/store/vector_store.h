@@ -126,8 +126,8 @@ class VectorStore {
   // Makes the collection's ANN index current now (loads its file, or builds it
   // when missing or stale), so that later writes through this store update it
   // in place and the next search pays for no build. Collections below the
-  // exact-scan threshold have none. NotFound if the collection is absent.
-  // PostgreSQL maintains its own index: there it only checks the collection.
+  // exact-scan threshold have none. Embedded: NotFound if the collection is
+  // absent. PostgreSQL maintains its own index: OK without a round trip.
   virtual Status PrepareIndex(const std::string& collection) = 0;
 };
 

@@ -289,10 +289,6 @@ Status PgStore::DeleteCollection(const std::string& name) {
   });
 }
 
-Status PgStore::PrepareIndex(const std::string& collection) {
-  return WithConnection([&](PgConnection& conn) { return FindCollection(conn, collection).status(); });
-}
-
 Result<CollectionInfo> PgStore::GetCollection(const std::string& name) {
   CollectionInfo info;
   IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {

@@ -30,7 +30,8 @@ class PgStore : public VectorStore {
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
   Status Flush() override { return Status::Ok(); }
-  Status PrepareIndex(const std::string& collection) override;
+  // PostgreSQL maintains its own index: nothing to prepare.
+  Status PrepareIndex(const std::string&) override { return Status::Ok(); }
 
  private:
   struct Row {
