@@ -19,35 +19,15 @@
 #include "store/metric.h"
 #include "store/vector_store.h"
 #include "test_backend.h"
+#include "../store/store_test_util.h"
 
 namespace imi::server {
 namespace {
 
 using nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/imi-collections.XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string UniqueName(const std::string& base) {
-  static std::atomic<int> counter{0};
-  return base + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
-}
+using store::testing::TempDir;
+using store::testing::UniqueName;
 
 void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
   for (size_t pos = s->find(from); pos != std::string::npos; pos = s->find(from, pos + to.size())) {
