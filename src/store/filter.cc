@@ -188,6 +188,11 @@ class FilterParser {
                           : op == "$lt"  ? Filter::Op::kLt
                                          : Filter::Op::kLte;
         clauses->push_back(Leaf(kind, path, {operand}));
+      } else if (op == "$contains") {
+        if (!IsScalar(operand))
+          return Status::InvalidArgument("filter field \"" + field +
+                                         "\": $contains needs a string, number, boolean or null (an element of the array)");
+        clauses->push_back(Leaf(Filter::Op::kContains, path, {operand}));
       } else if (op == "$exists") {
         if (!operand.is_boolean())
           return Status::InvalidArgument("filter field \"" + field + "\": $exists needs true or false");
@@ -195,7 +200,7 @@ class FilterParser {
         clauses->push_back(operand.get<bool>() ? std::move(exists) : Not(std::move(exists)));
       } else {
         return Status::InvalidArgument("unknown filter operator \"" + op + "\" on field \"" + field +
-                                       "\"; use $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte or $exists");
+                                       "\"; use $eq, $ne, $in, $nin, $contains, $gt, $gte, $lt, $lte or $exists");
       }
     }
     return Status::Ok();
@@ -225,10 +230,20 @@ bool Filter::Matches(const nlohmann::json& metadata) const {
   const Json* value = Lookup(metadata, path_);
   if (op_ == Op::kExists) return value != nullptr;
   if (value == nullptr) return false;
-  if (op_ == Op::kEq || op_ == Op::kIn) {
-    for (const Json& v : values_)
-      if (ScalarEquals(*value, v)) return true;
-    return false;
+  if (op_ == Op::kEq) return ScalarEquals(*value, values_[0]);
+  if (op_ == Op::kIn || op_ == Op::kContains) {
+    // $in also holds when an array holds one of the values; $contains only then.
+    auto any_of_values = [this](const Json& x) {
+      for (const Json& v : values_)
+        if (ScalarEquals(x, v)) return true;
+      return false;
+    };
+    if (value->is_array()) {
+      for (const Json& element : *value)
+        if (any_of_values(element)) return true;
+      return false;
+    }
+    return op_ == Op::kIn && any_of_values(*value);
   }
   std::optional<int> cmp = CompareToBound(*value, values_[0]);
   if (!cmp) return false;
@@ -285,42 +300,62 @@ const char* SqlOperator(Filter::Op op) {
 }
 
 // SQLite: json_type() tells JSON types apart (json_extract maps true to 1).
+// $in and $contains also look inside an array with json_each, whose `type`
+// column names the element's JSON type the way json_type does.
 std::string SqliteLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
                        std::string_view column, std::vector<SqlParam>* params) {
-  if ((op == Filter::Op::kEq || op == Filter::Op::kIn) && values.empty()) return "(0)";
+  const bool membership = op == Filter::Op::kIn || op == Filter::Op::kContains;
+  if ((op == Filter::Op::kEq || membership) && values.empty()) return "(0)";
   std::string json_path = "$";
   for (const std::string& seg : path) json_path += ".\"" + seg + "\"";
   std::string p = AddText(SqlDialect::kSqlite, params, json_path);
   std::string type = "json_type(" + std::string(column) + ", " + p + ")";
   std::string extract = "json_extract(" + std::string(column) + ", " + p + ")";
   if (op == Filter::Op::kExists) return "(" + type + " IS NOT NULL)";
-  auto compare = [&](const Json& v, const char* sql_op) -> std::string {
-    if (v.is_null()) return "(" + type + " = 'null')";
-    if (v.is_boolean()) return "(" + type + (v.get<bool>() ? " = 'true')" : " = 'false')");
-    if (v.is_number())
-      return "(" + type + " IN ('integer','real') AND " + extract + sql_op +
-             AddReal(SqlDialect::kSqlite, params, v.get<double>()) + ")";
-    return "(" + type + " = 'text' AND " + extract + sql_op +
-           AddText(SqlDialect::kSqlite, params, v.get<std::string>()) + ")";
+  // `type_sql` and `value_sql` name the JSON type and SQL value of the thing
+  // compared; `ref` is the bound parameter of a number or string operand.
+  auto compare = [](const Json& v, const std::string& type_sql, const std::string& value_sql, const char* sql_op,
+                    const std::string& ref) -> std::string {
+    if (v.is_null()) return "(" + type_sql + " = 'null')";
+    if (v.is_boolean()) return "(" + type_sql + (v.get<bool>() ? " = 'true')" : " = 'false')");
+    if (v.is_number()) return "(" + type_sql + " IN ('integer','real') AND " + value_sql + sql_op + ref + ")";
+    return "(" + type_sql + " = 'text' AND " + value_sql + sql_op + ref + ")";
+  };
+  auto bind = [params](const Json& v) -> std::string {
+    if (v.is_number()) return AddReal(SqlDialect::kSqlite, params, v.get<double>());
+    if (v.is_string()) return AddText(SqlDialect::kSqlite, params, v.get<std::string>());
+    return std::string();
   };
   std::string sql;
-  if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
-    if (values.empty()) return "(0)";
-    std::vector<std::string> terms;
-    for (const Json& v : values) terms.push_back(compare(v, " = "));
-    sql = JoinBalanced(terms, 0, terms.size(), " OR ");
+  if (op == Filter::Op::kEq || membership) {
+    std::vector<std::string> scalar_terms, element_terms;
+    for (const Json& v : values) {
+      const std::string ref = bind(v);
+      scalar_terms.push_back(compare(v, type, extract, " = ", ref));
+      element_terms.push_back(compare(v, "je.type", "je.value", " = ", ref));
+    }
+    const std::string in_array = "(" + type + " = 'array' AND EXISTS (SELECT 1 FROM json_each(" + std::string(column) +
+                                 ", " + p + ") je WHERE " +
+                                 JoinBalanced(element_terms, 0, element_terms.size(), " OR ") + "))";
+    const std::string scalar = JoinBalanced(scalar_terms, 0, scalar_terms.size(), " OR ");
+    if (op == Filter::Op::kEq) sql = scalar;
+    else if (op == Filter::Op::kContains) sql = in_array;
+    else sql = "(" + scalar + " OR " + in_array + ")";
   } else {
-    sql = compare(values[0], SqlOperator(op));
+    sql = compare(values[0], type, extract, SqlOperator(op), bind(values[0]));
   }
   return "COALESCE((" + sql + "), 0)";
 }
 
 // Postgres: jsonb equality compares numbers numerically; string ranges use
 // the "C" collation so ordering is bytewise like SQLite and the evaluator.
+// $in and $contains also compare the elements of an array
+// (jsonb_array_elements) with the same jsonb equality.
 std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, const std::vector<Json>& values,
                          std::string_view column, std::vector<SqlParam>* params) {
+  const bool membership = op == Filter::Op::kIn || op == Filter::Op::kContains;
   // Every parameter reference must be referenced, or Postgres cannot type it.
-  if ((op == Filter::Op::kEq || op == Filter::Op::kIn) && values.empty()) return "(false)";
+  if ((op == Filter::Op::kEq || membership) && values.empty()) return "(false)";
   std::string array = "{";
   for (size_t i = 0; i < path.size(); ++i) {
     if (i) array += ',';
@@ -334,12 +369,20 @@ std::string PostgresLeaf(Filter::Op op, const std::vector<std::string>& path, co
   node.append(column).append(" #> ").append(p).append(")");
   if (op == Filter::Op::kExists) return "(" + node + " IS NOT NULL)";
   std::string sql;
-  if (op == Filter::Op::kEq || op == Filter::Op::kIn) {
-    if (values.empty()) return "(false)";
-    std::vector<std::string> terms;
-    for (const Json& v : values)
-      terms.push_back("(" + node + " = " + AddText(SqlDialect::kPostgres, params, v.dump()) + "::jsonb)");
-    sql = JoinBalanced(terms, 0, terms.size(), " OR ");
+  if (op == Filter::Op::kEq || membership) {
+    std::vector<std::string> scalar_terms, element_terms;
+    for (const Json& v : values) {
+      const std::string ref = AddText(SqlDialect::kPostgres, params, v.dump()) + "::jsonb";
+      scalar_terms.push_back("(" + node + " = " + ref + ")");
+      element_terms.push_back("(je.value = " + ref + ")");
+    }
+    const std::string in_array = "(jsonb_typeof(" + node + ") = 'array' AND EXISTS (SELECT 1 FROM jsonb_array_elements(" +
+                                 node + ") je(value) WHERE " +
+                                 JoinBalanced(element_terms, 0, element_terms.size(), " OR ") + "))";
+    const std::string scalar = JoinBalanced(scalar_terms, 0, scalar_terms.size(), " OR ");
+    if (op == Filter::Op::kEq) sql = scalar;
+    else if (op == Filter::Op::kContains) sql = in_array;
+    else sql = "(" + scalar + " OR " + in_array + ")";
   } else if (values[0].is_number()) {
     sql = "jsonb_typeof(" + node + ") = 'number' AND " + node + SqlOperator(op) +
           AddText(SqlDialect::kPostgres, params, values[0].dump()) + "::jsonb";

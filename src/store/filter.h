@@ -26,7 +26,7 @@ enum class SqlDialect { kSqlite, kPostgres };
 // matches every document.
 class Filter {
  public:
-  enum class Op { kAll, kAnd, kOr, kNot, kEq, kIn, kGt, kGte, kLt, kLte, kExists };
+  enum class Op { kAll, kAnd, kOr, kNot, kEq, kIn, kGt, kGte, kLt, kLte, kExists, kContains };
 
   Filter() = default;
 

@@ -87,6 +87,23 @@ struct SearchResponse {
   std::vector<SearchHit> hits;
 };
 
+// A page of documents in id order (bytewise), for listing and paging.
+struct ListRequest {
+  Filter filter;             // empty: every document
+  int limit = 100;           // documents per page, 1..kMaxListLimit
+  std::string after;         // keyset cursor: only ids bytewise greater; "" = from the first
+  bool with_text = true;
+  bool with_metadata = true;
+};
+inline constexpr int kMaxListLimit = 1000;
+
+// Documents without their chunks; `next_after` is the cursor of the next
+// page ("" when this page is the last).
+struct DocumentPage {
+  std::vector<Document> documents;
+  std::string next_after;
+};
+
 // Per-document result of an upsert batch, in input order.
 struct UpsertResult {
   std::vector<std::string> ids;
@@ -119,6 +136,25 @@ class VectorStore {
   virtual Status DeleteDocument(const std::string& collection, const std::string& id) = 0;
 
   virtual Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) = 0;
+
+  // Documents matching `request.filter` (text and metadata, no chunks), at
+  // most `limit`, after the cursor, in bytewise id order. InvalidArgument for
+  // a limit outside 1..kMaxListLimit. Backends that do not implement it
+  // answer Unsupported.
+  virtual Result<DocumentPage> ListDocuments(const std::string& collection, const ListRequest& request);
+  // How many documents match `filter` (the empty filter counts all).
+  virtual Result<int64_t> CountDocuments(const std::string& collection, const Filter& filter);
+  // Deletes every document matching `filter` with its chunks, atomically,
+  // and returns how many were deleted. The empty filter deletes every
+  // document (the collection stays).
+  virtual Result<int64_t> DeleteDocuments(const std::string& collection, const Filter& filter);
+  // Applies a JSON merge patch (RFC 7386: null removes a key, objects merge,
+  // anything else replaces) to one document's metadata in one transaction;
+  // text, chunks and vectors stay as they are. Returns the new metadata.
+  // NotFound if the document is absent; InvalidArgument unless `patch` is an
+  // object.
+  virtual Result<nlohmann::json> PatchMetadata(const std::string& collection, const std::string& id,
+                                               const nlohmann::json& patch);
 
   // Persists derived state (ANN index files). Data is durable without it.
   virtual Status Flush() = 0;
@@ -177,6 +213,11 @@ Status ValidateCollectionSpec(const CollectionSpec& spec);
 // of the right dimension, finite, non-zero for cosine; metadata an object;
 // chunk ordinals unique. Duplicate ids in one batch are InvalidArgument.
 Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs);
+// Checks a list request (limit in 1..kMaxListLimit, cursor a valid id or "").
+Status ValidateListRequest(const ListRequest& request);
+// `metadata` with the RFC 7386 merge patch `patch` applied. InvalidArgument
+// unless both are objects.
+Result<nlohmann::json> MergePatchMetadata(nlohmann::json metadata, const nlohmann::json& patch);
 // Checks a search request against `spec` (dimension, k in 1..10000, vector).
 Status ValidateSearch(const CollectionSpec& spec, const SearchRequest& request);
 

@@ -440,6 +440,161 @@ TEST_P(StoreConformanceTest, SearchArgumentsAreValidated) {
   EXPECT_TRUE(empty->hits.empty());
 }
 
+// --- Document listing, counting, deletion by filter, metadata patches ---
+
+// The ids of every page of a listing, following next_after to the end.
+std::vector<std::string> ListAll(VectorStore* store, const std::string& name, ListRequest request, int* pages) {
+  std::vector<std::string> ids;
+  *pages = 0;
+  while (true) {
+    auto page = store->ListDocuments(name, request);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    ++*pages;
+    for (const Document& doc : page->documents) ids.push_back(doc.id);
+    if (page->next_after.empty()) break;
+    request.after = page->next_after;
+  }
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, ListingPagesThroughDocumentsInBytewiseIdOrder) {
+  std::string name = Create(2, Metric::kCosine);
+  std::vector<std::string> ids = {"b", "a", "a10", "a9", "ごみ", "Z", "é", "a/1"};
+  std::vector<Document> docs;
+  for (size_t i = 0; i < ids.size(); ++i) docs.push_back(Doc(ids[i], {1, static_cast<float>(i)}, {{"i", i}}));
+  UpsertOk(name, std::move(docs));
+  std::sort(ids.begin(), ids.end());  // std::string compares bytewise
+  int pages = 0;
+  ListRequest request;
+  request.limit = 3;
+  EXPECT_EQ(ListAll(store_.get(), name, request, &pages), ids);
+  EXPECT_EQ(pages, 3);
+  request.limit = 8;
+  EXPECT_EQ(ListAll(store_.get(), name, request, &pages), ids);
+  EXPECT_EQ(pages, 1);  // an exactly full page has no next page
+
+  request.limit = 2;
+  request.with_text = false;
+  auto page = store_->ListDocuments(name, request);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->documents.size(), 2u);
+  EXPECT_EQ(page->documents[0].text, "");
+  EXPECT_EQ(page->documents[0].metadata["i"], 5);  // "Z" is the first id
+  EXPECT_TRUE(page->documents[0].chunks.empty());
+
+  for (int bad : {0, -1, kMaxListLimit + 1}) {
+    request.limit = bad;
+    EXPECT_EQ(store_->ListDocuments(name, request).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(store_->ListDocuments("absent_" + name, ListRequest()).status().code(), StatusCode::kNotFound);
+}
+
+// Listing and counting with the filters of filters.json select exactly the
+// documents its cases list, as the searches do.
+TEST_P(StoreConformanceTest, ListingAndCountingApplyTheFiltersOfTheDataFile) {
+  Json data = LoadJson(DataDir() + "/filters.json");
+  std::string name = Create(2, Metric::kL2);
+  std::vector<Document> docs;
+  for (size_t i = 0; i < data["documents"].size(); ++i)
+    docs.push_back(Doc("d" + std::to_string(i), {static_cast<float>(i), 1.0f}, data["documents"][i]));
+  UpsertOk(name, std::move(docs));
+  for (const Json& c : data["cases"]) {
+    if (c.value("error", false)) continue;
+    SCOPED_TRACE(c["filter"].dump());
+    auto filter = Filter::Parse(c["filter"]);
+    ASSERT_TRUE(filter.ok());
+    std::vector<std::string> expected;
+    for (int i : c["matches"].get<std::vector<int>>()) expected.push_back("d" + std::to_string(i));
+    std::sort(expected.begin(), expected.end());
+    auto count = store_->CountDocuments(name, *filter);
+    ASSERT_TRUE(count.ok()) << count.status().ToString();
+    EXPECT_EQ(*count, static_cast<int64_t>(expected.size()));
+    ListRequest request;
+    request.filter = *filter;
+    request.limit = 4;
+    int pages = 0;
+    EXPECT_EQ(ListAll(store_.get(), name, request, &pages), expected);
+  }
+}
+
+TEST_P(StoreConformanceTest, DeletingByFilterRemovesExactlyTheMatchingDocuments) {
+  const int dim = 4;
+  std::string name = Create(dim, Metric::kCosine);
+  std::mt19937 rng(7);
+  std::vector<Document> docs;
+  for (int i = 0; i < 40; ++i) {
+    Document doc = Doc("d" + std::to_string(i), RandomVector(&rng, dim),
+                       {{"tags", i % 3 == 0 ? Json::array({"ごみ", "収集"}) : Json::array({"park"})}, {"n", i}});
+    Chunk second = doc.chunks[0];
+    second.ordinal = 1;
+    second.vector = RandomVector(&rng, dim);
+    doc.chunks.push_back(std::move(second));
+    docs.push_back(std::move(doc));
+  }
+  UpsertOk(name, std::move(docs));
+  auto filter = Filter::Parse(Json{{"tags", {{"$contains", "ごみ"}}}});
+  ASSERT_TRUE(filter.ok());
+  auto deleted = store_->DeleteDocuments(name, *filter);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 14);  // 0, 3, ..., 39
+  auto info = store_->GetCollection(name);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->document_count, 26);
+  EXPECT_EQ(info->chunk_count, 52);
+  EXPECT_EQ(store_->GetDocument(name, "d3").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetDocument(name, "d4").ok());
+  for (bool exact : {false, true}) {
+    SearchRequest request;
+    request.vector = RandomVector(&rng, dim);
+    request.k = 100;
+    request.exact = exact;
+    auto response = store_->Search(name, request);
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    EXPECT_EQ(response->hits.size(), 26u) << "exact=" << exact;
+    for (const SearchHit& hit : response->hits) EXPECT_NE(std::stoi(hit.document_id.substr(1)) % 3, 0) << hit.document_id;
+  }
+  auto again = store_->DeleteDocuments(name, *filter);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  auto all = store_->DeleteDocuments(name, Filter());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 26);
+  auto none_left = store_->CountDocuments(name, Filter());
+  ASSERT_TRUE(none_left.ok());
+  EXPECT_EQ(*none_left, 0);
+  EXPECT_TRUE(store_->GetCollection(name).ok());
+}
+
+TEST_P(StoreConformanceTest, PatchingMetadataKeepsTextAndVectorsAndReachesFilters) {
+  std::string name = Create(2, Metric::kCosine);
+  UpsertOk(name, {Doc("a", {1, 0}, {{"city", "Sakura"}, {"tags", {"park"}}, {"keep", 1}}, "本文"), Doc("b", {0.9f, 0.1f})});
+  auto before = store_->GetDocument(name, "a");
+  ASSERT_TRUE(before.ok());
+  auto patched = store_->PatchMetadata(name, "a", Json{{"city", "Momiji"}, {"tags", nullptr}, {"new", {{"x", 1}}}});
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  const Json expected = {{"city", "Momiji"}, {"keep", 1}, {"new", {{"x", 1}}}};
+  EXPECT_EQ(*patched, expected);
+  auto after = store_->GetDocument(name, "a");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->metadata, expected);
+  EXPECT_EQ(after->text, "本文");
+  ASSERT_EQ(after->chunks.size(), before->chunks.size());
+  EXPECT_EQ(after->chunks[0].vector, before->chunks[0].vector);
+  for (bool exact : {false, true}) {
+    SearchRequest request;
+    request.vector = {1, 0};
+    request.exact = exact;
+    request.filter = Filter::Parse(Json{{"city", "Momiji"}}).value();
+    auto response = store_->Search(name, request);
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(Ids(*response), std::vector<std::string>({"a"})) << "exact=" << exact;
+    EXPECT_EQ(response->hits[0].metadata, expected);
+  }
+  EXPECT_EQ(store_->PatchMetadata(name, "absent", Json::object()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PatchMetadata(name, "a", Json::array()).status().code(), StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
                          ::testing::Values("embedded_exact", "embedded_hnsw", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

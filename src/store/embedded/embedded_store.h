@@ -36,6 +36,12 @@ class EmbeddedStore : public VectorStore {
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
   Status Flush() override;
   Status PrepareIndex(const std::string& collection) override;
+  // embedded_documents.cc
+  Result<DocumentPage> ListDocuments(const std::string& collection, const ListRequest& request) override;
+  Result<int64_t> CountDocuments(const std::string& collection, const Filter& filter) override;
+  Result<int64_t> DeleteDocuments(const std::string& collection, const Filter& filter) override;
+  Result<nlohmann::json> PatchMetadata(const std::string& collection, const std::string& id,
+                                       const nlohmann::json& patch) override;
 
  private:
   // Per-collection ANN state. `mu` guards `index` and `index_version`.

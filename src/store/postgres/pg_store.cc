@@ -538,4 +538,102 @@ Result<std::vector<SearchHit>> PgStore::FillHits(PgConnection& conn, const Row& 
   return hits;
 }
 
+// --- Document listing, counting, deletion by filter, metadata patches -------
+// Filters run on the documents table's metadata (d.metadata); a patch also
+// rewrites the copy each chunk row keeps for filtered vector searches.
+
+Result<DocumentPage> PgStore::ListDocuments(const std::string& collection, const ListRequest& request) {
+  IMI_RETURN_IF_ERROR(ValidateListRequest(request));
+  DocumentPage page;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    page = DocumentPage();
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    std::vector<SqlParam> filter_params;
+    const std::string where = request.filter.ToSql(SqlDialect::kPostgres, "d.metadata", &filter_params);
+    Params params = ToParams(filter_params);
+    params.emplace_back(request.after);
+    const std::string after = ParamRef(params.size());
+    params.emplace_back(std::to_string(request.limit + 1));
+    const std::string limit = ParamRef(params.size());
+    // Bytewise order ("C"), like the embedded backend; one row more than the
+    // page tells whether another page follows.
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT d.id, " + std::string(request.with_text ? "d.text" : "''") +
+                                                   ", " + (request.with_metadata ? "d.metadata::text" : "'{}'") +
+                                                   " FROM " + DocsTable(row.id) + " d WHERE " + where +
+                                                   " AND d.id COLLATE \"C\" > " + after +
+                                                   " ORDER BY d.id COLLATE \"C\" LIMIT " + limit,
+                                               params));
+    for (int i = 0; i < r.rows(); ++i) {
+      if (page.documents.size() == static_cast<size_t>(request.limit)) {
+        page.next_after = page.documents.back().id;
+        break;
+      }
+      Document doc;
+      doc.id = r.Text(i, 0);
+      doc.text = r.Text(i, 1);
+      doc.metadata = nlohmann::json::parse(r.Text(i, 2), nullptr, false);
+      if (doc.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + doc.id + "\" is not JSON");
+      page.documents.push_back(std::move(doc));
+    }
+    return Status::Ok();
+  }));
+  return page;
+}
+
+Result<int64_t> PgStore::CountDocuments(const std::string& collection, const Filter& filter) {
+  int64_t count = 0;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    std::vector<SqlParam> filter_params;
+    const std::string where = filter.ToSql(SqlDialect::kPostgres, "d.metadata", &filter_params);
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT count(*) FROM " + DocsTable(row.id) + " d WHERE " + where,
+                                               ToParams(filter_params)));
+    count = r.Int(0, 0);
+    return Status::Ok();
+  }));
+  return count;
+}
+
+Result<int64_t> PgStore::DeleteDocuments(const std::string& collection, const Filter& filter) {
+  int64_t deleted = 0;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    std::vector<SqlParam> filter_params;
+    const std::string where = filter.ToSql(SqlDialect::kPostgres, "d.metadata", &filter_params);
+    // Chunks go with their documents (ON DELETE CASCADE), in one statement.
+    IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("WITH gone AS (DELETE FROM " + DocsTable(row.id) + " d WHERE " + where +
+                                                   " RETURNING 1) SELECT count(*) FROM gone",
+                                               ToParams(filter_params)));
+    deleted = r.Int(0, 0);
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<nlohmann::json> PgStore::PatchMetadata(const std::string& collection, const std::string& id,
+                                              const nlohmann::json& patch) {
+  IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
+  if (!patch.is_object()) return Status::InvalidArgument("a metadata patch must be a JSON object");
+  nlohmann::json metadata;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    // FOR UPDATE: concurrent patches of one document apply one after the other.
+    IMI_ASSIGN_OR_RETURN(PgResult d, conn.Exec("SELECT metadata::text FROM " + DocsTable(row.id) +
+                                                   " WHERE id = $1 FOR UPDATE",
+                                               {id}));
+    if (d.rows() == 0) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
+    nlohmann::json stored = nlohmann::json::parse(d.Text(0, 0), nullptr, false);
+    if (stored.is_discarded()) return Status::DataLoss("stored metadata of \"" + id + "\" is not JSON");
+    IMI_ASSIGN_OR_RETURN(metadata, MergePatchMetadata(std::move(stored), patch));
+    const std::string text = metadata.dump();
+    IMI_RETURN_IF_ERROR(conn.Run("UPDATE " + DocsTable(row.id) + " SET metadata = $2::jsonb WHERE id = $1", {id, text}));
+    IMI_RETURN_IF_ERROR(
+        conn.Run("UPDATE " + ChunksTable(row.id) + " SET metadata = $2::jsonb WHERE document_id = $1", {id, text}));
+    return txn.Commit();
+  }));
+  return metadata;
+}
+
 }  // namespace imi::store

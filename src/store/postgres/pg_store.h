@@ -32,6 +32,11 @@ class PgStore : public VectorStore {
   Status Flush() override { return Status::Ok(); }
   // PostgreSQL maintains its own index: nothing to prepare.
   Status PrepareIndex(const std::string&) override { return Status::Ok(); }
+  Result<DocumentPage> ListDocuments(const std::string& collection, const ListRequest& request) override;
+  Result<int64_t> CountDocuments(const std::string& collection, const Filter& filter) override;
+  Result<int64_t> DeleteDocuments(const std::string& collection, const Filter& filter) override;
+  Result<nlohmann::json> PatchMetadata(const std::string& collection, const std::string& id,
+                                       const nlohmann::json& patch) override;
 
  private:
   struct Row {
