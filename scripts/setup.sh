@@ -6,7 +6,8 @@
 #               when npm is missing)
 #   2. ort-lib  ONNX Runtime's shared library from npm onnxruntime-node
 #   3. ort-inc  ONNX Runtime's headers from Debian trixie's libonnxruntime-dev
-#   4. node     npm references (scripts/node) into .deps/node
+#   4. node     npm references (scripts/node) into .deps/node, client libraries
+#               (scripts/clients) into .deps/clients
 #   5. pgvector pgvector built from Debian trixie's source package
 #
 # Everything project-local goes to .deps/ (ignored by git); pgvector goes into
@@ -217,27 +218,28 @@ step_onnxruntime() {
   say "onnxruntime: installed ${ORT_VERSION} (${arch}) into ${ORT_PREFIX}"
 }
 
-# --- Step 4: npm references -----------------------------------------------------
-readonly NODE_DIR="${DEPS_DIR}/node"
-
-step_node() {
-  local src="${REPO_DIR}/scripts/node"
+# --- Step 4: npm packages ------------------------------------------------------
+# scripts/node: tokenizer and ONNX Runtime references, Swagger UI -> .deps/node
+# scripts/clients: client libraries, browser driver, OpenAPI linter -> .deps/clients
+# Each is an `npm ci` of a committed lock file, redone when either file changes.
+step_npm() {
+  local label="$1" src="${REPO_DIR}/scripts/$1" dest="${DEPS_DIR}/$2"
   local want
   want="$(cat "${src}/package.json" "${src}/package-lock.json" | sha256sum | cut -d' ' -f1)"
-  if [[ -f "${NODE_DIR}/.stamp" && "$(cat "${NODE_DIR}/.stamp")" == "${want}" &&
-    -d "${NODE_DIR}/node_modules" ]]; then
-    say "node: npm references present in ${NODE_DIR}/node_modules"
+  if [[ -f "${dest}/.stamp" && "$(cat "${dest}/.stamp")" == "${want}" &&
+    -d "${dest}/node_modules" ]]; then
+    say "${label}: npm packages present in ${dest}/node_modules"
     return
   fi
-  say "node: installing npm references (npm ci) into ${NODE_DIR}"
-  mkdir -p "${NODE_DIR}"
-  rm -f "${NODE_DIR}/.stamp"
-  cp "${src}/package.json" "${src}/package-lock.json" "${NODE_DIR}/"
+  say "${label}: installing npm packages (npm ci) into ${dest}"
+  mkdir -p "${dest}"
+  rm -f "${dest}/.stamp"
+  cp "${src}/package.json" "${src}/package-lock.json" "${dest}/"
   # The onnxruntime-node install script would fetch GPU parts; imi needs none.
-  (cd "${NODE_DIR}" &&
+  (cd "${dest}" &&
     ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
-      run_logged node npm ci --ignore-scripts --no-audit --no-fund)
-  printf '%s\n' "${want}" >"${NODE_DIR}/.stamp"
+      run_logged "${label}" npm ci --ignore-scripts --no-audit --no-fund)
+  printf '%s\n' "${want}" >"${dest}/.stamp"
 }
 
 # --- Step 5: pgvector -----------------------------------------------------------
@@ -282,7 +284,8 @@ main() {
   rm -f "${LOG_DIR}"/*.log
   step_apt
   step_onnxruntime
-  step_node
+  step_npm node node
+  step_npm clients clients
   step_pgvector
   say "done (logs in ${LOG_DIR})"
 }
