@@ -17,7 +17,9 @@
 #include "batch/embedder_backend.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/version_info.h"
 #include "model/embedder.h"
+#include "model/onnx_runtime_info.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/store_access.h"
@@ -165,6 +167,8 @@ int RunServe(const ServeFlags& given) {
 
   server::ApiConfig config;
   config.version = IMI_VERSION;
+  config.build_commit = BuildCommit();
+  config.onnxruntime_version = model::OnnxRuntimeVersion();
   config.max_client_batch = flags.max_client_batch;
   config.payload_limit_bytes = *payload_limit;
   config.batcher.max_batch_tokens = flags.max_batch_tokens;

@@ -11,4 +11,6 @@ std::string VersionText() {
   return out;
 }
 
+std::string BuildCommit() { return IMI_GIT_COMMIT; }
+
 }  // namespace imi::cli

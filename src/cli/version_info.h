@@ -10,6 +10,9 @@ namespace imi::cli {
 // ONNX Runtime library actually loaded.
 std::string VersionText();
 
+// The git commit imi was built from (as in VersionText), for /metrics.
+std::string BuildCommit();
+
 }  // namespace imi::cli
 
 #endif  // IMI_CLI_VERSION_INFO_H_

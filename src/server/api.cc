@@ -1,5 +1,6 @@
 #include "server/api.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -82,8 +83,30 @@ const RouteSpec* FindRoute(const std::string& path, std::vector<std::string>* pa
 }
 
 const RouteSpec& DocsAssetRoute() {
-  static const RouteSpec spec{"/docs/{asset}", "GET", "Swagger UI files", HandleDocsAsset, nullptr, true};
+  static const RouteSpec spec{"/docs/{asset}", "Swagger UI files", {{"GET", HandleDocsAsset, ApiFamily::kImi, true}}};
   return spec;
+}
+
+// application/json or a structured syntax suffix (+json), any parameters.
+bool IsJsonContentType(std::string value) {
+  value = value.substr(0, value.find(';'));
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+  if (value == "application/json") return true;
+  const size_t slash = value.find('/');
+  return slash != std::string::npos && value.size() > 5 && value.compare(value.size() - 5, 5, "+json") == 0;
+}
+
+// A header list of a preflight (Access-Control-Request-Headers): tokens
+// separated by commas. Anything else is refused (answered with the default).
+bool IsHeaderList(const std::string& value) {
+  if (value.empty() || value.size() > 1024) return false;
+  for (char c : value) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '-' || c == '_' || c == ',' || c == ' ')) return false;
+  }
+  return true;
 }
 
 std::string UtcNow() {
@@ -97,36 +120,82 @@ std::string UtcNow() {
 
 }  // namespace
 
+std::string RouteSpec::MethodList() const {
+  std::string out;
+  for (const RouteMethod& m : methods) {
+    if (!out.empty()) out += ',';
+    out += m.method;
+  }
+  return out;
+}
+
+const RouteMethod* RouteSpec::Find(const std::string& method) const {
+  const std::string wanted = method == "HEAD" ? "GET" : method;
+  for (const RouteMethod& m : methods) {
+    if (wanted == m.method) return &m;
+  }
+  return nullptr;
+}
+
 const std::vector<RouteSpec>& RouteTable() {
+  using F = ApiFamily;
   static const std::vector<RouteSpec> table = {
-      {"/", "GET", "API information: version, model, limits, routes", HandleRoot, nullptr, false},
-      {"/healthz", "GET", "Readiness: {\"ok\":true} once the model is loaded and warmed", HandleHealth, nullptr,
-       true},
-      {"/embed", "GET,POST",
+      {"/", "API information (an HTML page for browsers, JSON otherwise); TEI: POST {inputs} embeds",
+       {{"GET", HandleRoot, F::kImi, true}, {"POST", HandleTeiEmbed, F::kTei, false}}},
+      {"/healthz", "Readiness: {\"ok\":true} once the model is loaded and warmed",
+       {{"GET", HandleHealth, F::kImi, true}}},
+      {"/health", "TEI: readiness, as /healthz", {{"GET", HandleHealth, F::kTei, true}}},
+      {"/ping", "SageMaker: readiness, as /healthz", {{"GET", HandleHealth, F::kTei, true}}},
+      {"/embed",
        "Original API: GET ?q=TEXT -> {vector}; POST {texts} -> {vectors}; TEI: POST {inputs} -> [[...]]",
-       HandleEmbedGet, HandleEmbedPost, false},
-      {"/tokenize", "POST", "TEI: tokens of each input", nullptr, HandleTokenize, false},
-      {"/info", "GET", "TEI: model information", HandleInfo, nullptr, false},
-      {"/v1/embeddings", "POST", "OpenAI embeddings", nullptr, HandleOpenAiEmbeddings, false},
-      {"/api/embed", "POST", "Ollama embed", nullptr, HandleOllamaEmbed, false},
-      {"/api/embeddings", "POST", "Ollama embeddings (legacy)", nullptr, HandleOllamaEmbeddings, false},
-      {"/metrics", "GET", "Prometheus metrics", HandleMetrics, nullptr, true},
-      {"/openapi.json", "GET", "OpenAPI 3 description of these routes", HandleOpenApi, nullptr, true},
-      {"/docs", "GET", "Browsable API documentation", HandleDocs, nullptr, true},
-      {"/collections", "GET,POST", "Vector store: list collections; POST {name, metric?} creates one",
-       HandleListCollections, HandleCreateCollection, false},
-      {"/collections/{name}", "GET,DELETE", "A collection's model, dimension, metric and sizes; DELETE removes it",
-       HandleGetCollection, nullptr, false, HandleDeleteCollection},
-      {"/collections/{name}/documents", "POST",
-       "Batch upsert of {id?, text, metadata} (chunked and embedded) or {id?, vector, metadata}", nullptr,
-       HandleUpsertDocuments, false},
-      {"/collections/{name}/documents/{id}", "GET,DELETE", "One document with its chunks; DELETE removes it",
-       HandleGetDocument, nullptr, false, HandleDeleteDocument},
-      {"/collections/{name}/search", "POST",
-       "Semantic search {query | vector, k, metric?, filter?, include?, exact?} -> ranked documents", nullptr,
-       HandleSearchCollection, false},
+       {{"GET", HandleEmbedGet, F::kImi, false}, {"POST", HandleEmbedPost, F::kImi, false}}},
+      {"/invocations", "SageMaker: TEI's embed", {{"POST", HandleTeiEmbed, F::kTei, false}}},
+      {"/tokenize", "TEI: tokens of each input", {{"POST", HandleTokenize, F::kTei, false}}},
+      {"/info", "TEI: model information", {{"GET", HandleInfo, F::kTei, false}}},
+      {"/v1/embeddings", "OpenAI embeddings", {{"POST", HandleOpenAiEmbeddings, F::kOpenAi, false}}},
+      {"/embeddings", "OpenAI embeddings (TEI's path for them)",
+       {{"POST", HandleOpenAiEmbeddings, F::kOpenAi, false}}},
+      {"/v1/models", "OpenAI: the served model", {{"GET", HandleOpenAiModels, F::kOpenAi, false}}},
+      {"/v1/models/{id}", "OpenAI: one model", {{"GET", HandleOpenAiModel, F::kOpenAi, false}}},
+      {"/api/embed", "Ollama embed", {{"POST", HandleOllamaEmbed, F::kOllama, false}}},
+      {"/api/embeddings", "Ollama embeddings (legacy)", {{"POST", HandleOllamaEmbeddings, F::kOllama, false}}},
+      {"/api/tags", "Ollama: the served model", {{"GET", HandleOllamaTags, F::kOllama, false}}},
+      {"/api/show", "Ollama: details of the served model", {{"POST", HandleOllamaShow, F::kOllama, false}}},
+      {"/api/ps", "Ollama: the loaded model", {{"GET", HandleOllamaPs, F::kOllama, false}}},
+      {"/api/version", "Ollama: server version", {{"GET", HandleOllamaVersion, F::kOllama, true}}},
+      {"/metrics", "Prometheus metrics", {{"GET", HandleMetrics, F::kImi, true}}},
+      {"/openapi.json", "OpenAPI 3 description of these routes", {{"GET", HandleOpenApi, F::kImi, true}}},
+      {"/docs", "Browsable API documentation", {{"GET", HandleDocs, F::kImi, true}}},
+      {"/collections", "Vector store: list collections; POST {name, metric?} creates one",
+       {{"GET", HandleListCollections, F::kImi, false}, {"POST", HandleCreateCollection, F::kImi, false}}},
+      {"/collections/{name}", "A collection's model, dimension, metric and sizes; DELETE removes it",
+       {{"GET", HandleGetCollection, F::kImi, false}, {"DELETE", HandleDeleteCollection, F::kImi, false}}},
+      {"/collections/{name}/documents",
+       "GET lists documents (?limit, ?after, ?filter); POST upserts {id?, text, metadata} (chunked and embedded) "
+       "or {id?, vector, metadata}",
+       {{"GET", HandleListDocuments, F::kImi, false}, {"POST", HandleUpsertDocuments, F::kImi, false}}},
+      {"/collections/{name}/documents/{id}",
+       "One document with its chunks; PATCH {metadata} merges metadata without re-embedding; DELETE removes it",
+       {{"GET", HandleGetDocument, F::kImi, false},
+        {"PATCH", HandlePatchDocument, F::kImi, false},
+        {"DELETE", HandleDeleteDocument, F::kImi, false}}},
+      {"/collections/{name}/search",
+       "Semantic search {query | vector, k, metric?, filter?, include?, exact?} -> ranked documents",
+       {{"POST", HandleSearchCollection, F::kImi, false}}},
+      {"/collections/{name}/count", "How many documents match {filter?}",
+       {{"POST", HandleCountDocuments, F::kImi, false}}},
+      {"/collections/{name}/delete", "Deletes the documents matching {filter}",
+       {{"POST", HandleDeleteByFilter, F::kImi, false}}},
   };
   return table;
+}
+
+ApiFamily ErrorFamilyFor(const std::string& method, const std::string& path) {
+  std::vector<std::string> params;
+  const RouteSpec* spec = FindRoute(path, &params);
+  if (spec == nullptr) return FamilyForUnmatchedPath(path);
+  const RouteMethod* m = spec->Find(method);
+  return m != nullptr ? m->family : spec->methods.front().family;
 }
 
 Api::Api(ApiConfig config) : config_(std::move(config)) {}
@@ -173,11 +242,12 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     std::fprintf(stderr, "imi serve: internal error on %s %s\n", request.method.c_str(), request.path.c_str());
     res = ErrorResponse(Status::Internal("internal error; see the server log"));
   }
-  if (!config_.cors_origin.empty()) {
-    res.AddHeader("Access-Control-Allow-Origin", config_.cors_origin);
-    if (config_.cors_origin != "*") res.AddHeader("Vary", "Origin");
+  const std::string origin = AllowedOrigin(request);
+  if (!origin.empty()) {
+    res.AddHeader("Access-Control-Allow-Origin", origin);
     res.AddHeader("Access-Control-Expose-Headers", "X-Imi-Prompt-Tokens, X-Imi-Truncated-Inputs, Retry-After");
   }
+  if (!config_.cors_origin.empty() && config_.cors_origin != "*") res.AddHeader("Vary", "Origin");
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics_.OnRequest(label, res.status, seconds);
   metrics_.AddInFlight(-1);
@@ -185,42 +255,75 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   return res;
 }
 
+std::string Api::AllowedOrigin(const HttpRequest& request) const {
+  if (config_.cors_origin.empty()) return "";
+  if (config_.cors_origin == "*") return "*";
+  const std::string origin = request.Header("origin");
+  // Without an Origin header the request is not a CORS one; a single
+  // configured origin is still named, as before, for caches and tools.
+  if (origin.empty()) return config_.cors_origin.find(',') == std::string::npos ? config_.cors_origin : "";
+  size_t start = 0;
+  while (start <= config_.cors_origin.size()) {
+    size_t end = config_.cors_origin.find(',', start);
+    if (end == std::string::npos) end = config_.cors_origin.size();
+    std::string allowed = config_.cors_origin.substr(start, end - start);
+    while (!allowed.empty() && allowed.front() == ' ') allowed.erase(0, 1);
+    while (!allowed.empty() && allowed.back() == ' ') allowed.pop_back();
+    if (allowed == origin) return origin;
+    start = end + 1;
+  }
+  return "";
+}
+
 HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label) {
   std::vector<std::string> params;
   const RouteSpec* spec = FindRoute(request.path, &params);
   if (spec == nullptr && request.path.rfind(kDocsPrefix, 0) == 0) spec = &DocsAssetRoute();
   if (spec == nullptr) {
-    return HttpError(404, "not_found", "no route " + request.path + "; GET / lists the routes");
+    return HttpError(404, "not_found", "no route " + request.path + "; GET / lists the routes",
+                     FamilyForUnmatchedPath(request.path));
   }
   *route_label = spec->path;
-  const std::string allow = std::string(spec->methods) + ",OPTIONS";
+  const std::string allow = spec->MethodList() + ",OPTIONS";
   if (request.method == "OPTIONS") {
     HttpResponse res;
     res.status = 204;
     res.content_type.clear();
     res.AddHeader("Allow", allow);
-    if (!config_.cors_origin.empty()) {
+    if (!AllowedOrigin(request).empty()) {
+      // Whatever headers the page asks for (the OpenAI SDK sends
+      // x-stainless-*): the API key, not the header list, guards the API.
+      const std::string asked = request.Header("access-control-request-headers");
       res.AddHeader("Access-Control-Allow-Methods", allow);
-      res.AddHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.AddHeader("Access-Control-Allow-Headers", IsHeaderList(asked) ? asked : "Authorization, Content-Type");
       res.AddHeader("Access-Control-Max-Age", "600");
+      res.AddHeader("Vary", "Access-Control-Request-Headers");
     }
     return res;
   }
-  RouteHandler handler = nullptr;
-  if (request.method == "GET" || request.method == "HEAD") handler = spec->get;
-  if (request.method == "POST") handler = spec->post;
-  if (request.method == "DELETE") handler = spec->del;
-  if (handler == nullptr) {
+  const RouteMethod* method = spec->Find(request.method);
+  if (method == nullptr) {
     HttpResponse res = HttpError(405, "method_not_allowed",
-                                 request.method + " is not allowed on " + request.path + "; allowed: " + allow);
+                                 request.method + " is not allowed on " + request.path + "; allowed: " + allow,
+                                 spec->methods.front().family);
     res.AddHeader("Allow", allow);
     return res;
   }
-  if (!spec->open && !config_.api_key.empty() && !Authorized(request, config_.api_key)) {
+  const bool authorized = config_.api_key.empty() || Authorized(request, config_.api_key);
+  if (!method->open && !authorized) {
     HttpResponse res = HttpError(401, "invalid_api_key",
-                                 "missing or wrong API key: send the header 'Authorization: Bearer <key>'");
+                                 "missing or wrong API key: send the header 'Authorization: Bearer <key>'",
+                                 method->family);
     res.AddHeader("WWW-Authenticate", "Bearer");
     return res;
+  }
+  const std::string content_type = request.Header("content-type");
+  if ((request.method == "POST" || request.method == "PATCH") && !content_type.empty() &&
+      !IsJsonContentType(content_type)) {
+    return HttpError(415, "unsupported_media_type",
+                     "the body must be JSON: send 'Content-Type: application/json' (got '" +
+                         content_type.substr(0, 100) + "')",
+                     method->family);
   }
   std::string failure;
   {
@@ -231,8 +334,10 @@ HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label)
                    std::move(failure)};
   ctx.store = store_.get();
   ctx.params = std::move(params);
-  Result<HttpResponse> result = handler(ctx, request);
-  if (!result.ok()) return ErrorResponse(result.status(), config_.retry_after_seconds);
+  ctx.family = method->family;
+  ctx.authorized = authorized;
+  Result<HttpResponse> result = method->handler(ctx, request);
+  if (!result.ok()) return ErrorResponse(result.status(), ctx.family, config_.retry_after_seconds);
   return std::move(result).value();
 }
 

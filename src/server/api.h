@@ -10,6 +10,7 @@
 #include "batch/batcher.h"
 #include "batch/embedding_backend.h"
 #include "server/embed_service.h"
+#include "server/error_response.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/store_access.h"
@@ -18,14 +19,23 @@ namespace imi::server {
 
 enum class AccessLog { kOff, kText, kJson };
 
+// The client family (error shape) of `method` on `path`: its route's, else
+// by prefix (/v1/ OpenAI, /api/ Ollama, else imi). For errors the transport
+// makes before the request reaches Api::Handle (413, 408, ...).
+ApiFamily ErrorFamilyFor(const std::string& method, const std::string& path);
+
 // Everything the routes need to know besides the model.
 struct ApiConfig {
   std::string version = "0.0.0";
   size_t max_client_batch = 256;              // inputs per request (413 beyond)
   size_t payload_limit_bytes = 2 * 1024 * 1024;  // enforced by the adapter; reported here
   batch::BatcherOptions batcher;
+  std::string build_commit;         // for imi_build_info
+  std::string onnxruntime_version;  // for imi_build_info
   std::string api_key;      // empty: no authentication
-  std::string cors_origin;  // empty: no CORS headers
+  // Origins allowed to call from a browser: "" none, "*" any, or one or
+  // more origins separated by commas.
+  std::string cors_origin;
   std::string swagger_ui_dir;  // swagger-ui-dist directory; empty or missing: built-in page
   int retry_after_seconds = 1;
   AccessLog access_log = AccessLog::kOff;
@@ -34,7 +44,7 @@ struct ApiConfig {
 enum class ServeState { kLoading, kReady, kFailed, kStopping };
 
 // The HTTP API without the transport: routes, authentication, CORS, limits,
-// error mapping (every error is {"error":{"message","type","code"}}), metrics
+// error mapping (each route family's own shape, error_response.h), metrics
 // and access logs. Handle is thread-safe and never throws; the model arrives
 // later through SetBackend (routes needing it answer 503 until then).
 class Api {
@@ -71,6 +81,8 @@ class Api {
 
  private:
   HttpResponse Dispatch(const HttpRequest& request, std::string* route_label);
+  // The Access-Control-Allow-Origin value for `request`, or "" for none.
+  std::string AllowedOrigin(const HttpRequest& request) const;
   void Log(const std::string& method, const std::string& path, const std::string& remote, int status,
            size_t bytes, double seconds);
 

@@ -282,7 +282,7 @@ void HttpServer::Impl::Configure() {
       message = "no route " + req.path;
     }
     res.status = status;
-    res.set_content(ErrorBody(status, code, message), "application/json");
+    res.set_content(ErrorBody(status, code, message, ErrorFamilyFor(req.method, req.path)), "application/json");
     if (conn != nullptr) conn->close_after = true;
     api->RecordTransportResponse(req.method, req.path, conn != nullptr ? conn->stream->remote_ip() : "", status, 0);
     return httplib::Server::HandlerResponse::Handled;
@@ -313,7 +313,8 @@ bool HttpServer::Impl::ReadBody(const httplib::Request& req, HttpRequest* reques
   if (length > options.payload_limit_bytes) {
     *error = HttpError(413, "too_large",
                        "the request body has " + std::to_string(length) + " bytes, more than the payload limit of " +
-                           std::to_string(options.payload_limit_bytes) + " bytes (--payload-limit)");
+                           std::to_string(options.payload_limit_bytes) + " bytes (--payload-limit)",
+                       ErrorFamilyFor(req.method, req.path));
     return false;
   }
   SocketStream* stream = tls_connection->stream;

@@ -16,6 +16,7 @@
 #include "batch/embedding_backend.h"
 #include "server/api.h"
 #include "server/embed_service.h"
+#include "server/error_response.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/store_access.h"
@@ -24,7 +25,9 @@ namespace imi::server {
 
 // What a handler may use. `service` is null until the model is ready;
 // `store` is null when the server has no vector store; `params` holds the
-// Values of the {name} segments of a templated route path, in order.
+// values of the {name} segments of a templated route path, in order.
+// `family` shapes the handler's errors; a handler serving two families on
+// one route (POST /embed: imi's "texts", TEI's "inputs") sets it.
 struct RouteContext {
   const ApiConfig& config;
   EmbedService* service;
@@ -33,6 +36,10 @@ struct RouteContext {
   std::string failure;
   StoreAccess* store = nullptr;
   std::vector<std::string> params = {};
+  ApiFamily family = ApiFamily::kImi;
+  // Whether the request may use protected routes (no key configured, or
+  // the right one sent); open routes use it to decide what to show.
+  bool authorized = true;
 };
 
 using RouteHandler = Result<HttpResponse> (*)(RouteContext& ctx, const HttpRequest& request);
@@ -49,6 +56,11 @@ Result<std::vector<std::string>> ReadTexts(const nlohmann::json& body, const std
 Result<std::optional<bool>> ReadBool(const nlohmann::json& body, const std::string& field);
 Result<std::optional<size_t>> ReadPositiveInt(const nlohmann::json& body, const std::string& field);
 Result<std::optional<std::string>> ReadString(const nlohmann::json& body, const std::string& field);
+// Unprocessable naming the first field of `body` not in `known` (with a
+// hint for names other vector stores use, e.g. top_k -> k). `where` prefixes
+// the field ("documents[2].").
+Status RejectUnknownFields(const nlohmann::json& body, std::initializer_list<std::string_view> known,
+                           const std::string& where = "");
 // Headers every embedding response carries (tokens, truncated inputs).
 void AddEmbeddingHeaders(const EmbedOutcome& outcome, HttpResponse* response);
 // A 200 response with a JSON body.
@@ -59,12 +71,24 @@ Result<HttpResponse> HandleEmbedGet(RouteContext& ctx, const HttpRequest& reques
 Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleTokenize(RouteContext& ctx, const HttpRequest& request);
 
+// TEI's POST / and SageMaker's POST /invocations: TEI's embed ({"inputs"}).
+Result<HttpResponse> HandleTeiEmbed(RouteContext& ctx, const HttpRequest& request);
+
 // --- routes_compat.cc: OpenAI and Ollama ---
 Result<HttpResponse> HandleOpenAiEmbeddings(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleOllamaEmbed(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleOllamaEmbeddings(RouteContext& ctx, const HttpRequest& request);
 
+// --- routes_models.cc: the served model as OpenAI and Ollama list models ---
+Result<HttpResponse> HandleOpenAiModels(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOpenAiModel(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaTags(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaShow(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaVersion(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleOllamaPs(RouteContext& ctx, const HttpRequest& request);
+
 // --- routes_info.cc: information, health, metrics, documentation ---
+// JSON, or a small HTML page when the client prefers text/html (browsers).
 Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleHealth(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleInfo(RouteContext& ctx, const HttpRequest& request);
@@ -83,18 +107,42 @@ Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest&
 Result<HttpResponse> HandleGetDocument(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest& request);
+// The store, or Unavailable saying how to start the server with one.
+Result<store::VectorStore*> RequireStore(const RouteContext& ctx);
+// The {name} of a /collections/{name}/... route, checked before any store access.
+Result<std::string> CollectionName(const RouteContext& ctx);
+// A model revision as the API reports it everywhere (/, /info's model_sha,
+// collections): the pulled commit, or null when it is not known ("" or the
+// store's "unknown").
+nlohmann::json RevisionJson(const std::string& revision);
+// --- routes_documents.cc: listing, counting, deleting by filter, metadata ---
+Result<HttpResponse> HandleListDocuments(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleCountDocuments(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleDeleteByFilter(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandlePatchDocument(RouteContext& ctx, const HttpRequest& request);
 
-// One row of the route table; Api::Dispatch and GET / share it. A path
-// segment "{x}" matches one non-empty segment; a final "{id}" matches the
-// rest of the path (document ids may contain '/').
+// One method of a route: its handler, the client family whose error shape
+// it answers in, and whether it is reachable without the API key.
+struct RouteMethod {
+  const char* method;  // "GET" (also answers HEAD), "POST", "PATCH" or "DELETE"
+  RouteHandler handler;
+  ApiFamily family;
+  bool open;
+};
+
+// One row of the route table; Api::Dispatch, GET / and the OpenAPI test
+// share it. A path segment "{x}" matches one non-empty segment; a final
+// "{id}" matches the rest of the path (document and model ids may contain
+// '/').
 struct RouteSpec {
   const char* path;
-  const char* methods;  // comma-separated, e.g. "GET,POST"
   const char* description;
-  RouteHandler get;
-  RouteHandler post;
-  bool open;  // reachable without the API key
-  RouteHandler del = nullptr;
+  std::vector<RouteMethod> methods;
+
+  // "GET,POST": the methods in table order.
+  std::string MethodList() const;
+  // The entry for `method` (HEAD finds GET), or null.
+  const RouteMethod* Find(const std::string& method) const;
 };
 const std::vector<RouteSpec>& RouteTable();
 

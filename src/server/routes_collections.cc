@@ -21,20 +21,6 @@ constexpr size_t kOverlapTokens = 32;  // imi index's default overlap
 constexpr size_t kEmbedSlice = 256;    // chunks per batcher request, under its queue bound
 constexpr int kDefaultK = 10;
 
-Result<store::VectorStore*> RequireStore(const RouteContext& ctx) {
-  if (ctx.store == nullptr) {
-    return Status::Unavailable("this server has no vector store; start imi serve with --store DIR or --pg DSN");
-  }
-  return ctx.store->Get();
-}
-
-// The {name} of the route, checked before any store access.
-Result<std::string> CollectionName(const RouteContext& ctx) {
-  const std::string name = ctx.params.empty() ? "" : ctx.params[0];
-  IMI_RETURN_IF_ERROR(store::ValidateCollectionName(name));
-  return name;
-}
-
 // Floats printed in their shortest round-trip form.
 json FloatsJson(const std::vector<float>& values) {
   std::string text;
@@ -45,7 +31,7 @@ json FloatsJson(const std::vector<float>& values) {
 json CollectionJson(const store::CollectionInfo& info) {
   return {{"name", info.spec.name},
           {"model", info.spec.model_id},
-          {"revision", info.spec.model_revision},
+          {"revision", RevisionJson(info.spec.model_revision)},
           {"dimension", info.spec.dimension},
           {"metric", std::string(store::MetricName(info.spec.metric))},
           {"documents", info.document_count},
@@ -54,7 +40,7 @@ json CollectionJson(const store::CollectionInfo& info) {
 
 json ChunkJson(const store::Chunk& chunk, bool with_text, bool with_vector) {
   json out = {{"ordinal", chunk.ordinal}, {"start", chunk.start_offset}, {"end", chunk.end_offset}};
-  if (with_text) out["text"] = chunk.text;
+  if (with_text && !chunk.text.empty()) out["text"] = chunk.text;  // vectors-only chunks have none
   if (with_vector) out["vector"] = FloatsJson(chunk.vector);
   return out;
 }
@@ -149,6 +135,7 @@ struct IncomingDocument {
 
 Result<IncomingDocument> ReadDocument(const json& item, const std::string& where) {
   if (!item.is_object()) return Status::InvalidArgument("'" + where + "' must be an object");
+  IMI_RETURN_IF_ERROR(RejectUnknownFields(item, {"id", "text", "metadata", "vector"}, where + "."));
   IncomingDocument in;
   auto with_context = [&where](const Status& s) { return s.WithContext(where); };
   auto id = ReadString(item, "id");
@@ -211,6 +198,19 @@ Result<store::Include> ReadInclude(const json& body) {
 
 }  // namespace
 
+Result<store::VectorStore*> RequireStore(const RouteContext& ctx) {
+  if (ctx.store == nullptr) {
+    return Status::Unavailable("this server has no vector store; start imi serve with --store DIR or --pg DSN");
+  }
+  return ctx.store->Get();
+}
+
+Result<std::string> CollectionName(const RouteContext& ctx) {
+  const std::string name = ctx.params.empty() ? "" : ctx.params[0];
+  IMI_RETURN_IF_ERROR(store::ValidateCollectionName(name));
+  return name;
+}
+
 Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
   IMI_ASSIGN_OR_RETURN(std::vector<store::CollectionInfo> infos, vs->ListCollections());
@@ -221,6 +221,7 @@ Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest&
 
 Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"name", "metric", "dimension", "model"}));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> name, ReadString(body, "name"));
   if (!name.has_value()) return Status::InvalidArgument("'name' is required: POST /collections {\"name\": \"docs\"}");
   IMI_RETURN_IF_ERROR(store::ValidateCollectionName(*name));
@@ -279,6 +280,7 @@ Result<HttpResponse> HandleDeleteCollection(RouteContext& ctx, const HttpRequest
 Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"documents"}));
   auto items = body.find("documents");
   if (items == body.end() || !items->is_array() || items->empty()) {
     return Status::InvalidArgument("'documents' must be a non-empty array of {id?, text, metadata?} or "
@@ -352,10 +354,11 @@ Result<HttpResponse> HandleGetDocument(RouteContext& ctx, const HttpRequest& req
   IMI_ASSIGN_OR_RETURN(store::Document doc, vs->GetDocument(name, id));
   json chunks = json::array();
   for (const store::Chunk& chunk : doc.chunks) chunks.push_back(ChunkJson(chunk, true, vectors));
-  return JsonResponse(DumpJson(json{{"id", doc.id},
-                                    {"text", doc.text},
-                                    {"metadata", doc.metadata},
-                                    {"chunks", std::move(chunks)}}));
+  json out = {{"id", doc.id}};
+  if (!doc.text.empty()) out["text"] = doc.text;  // vectors-only documents have none
+  out["metadata"] = doc.metadata;
+  out["chunks"] = std::move(chunks);
+  return JsonResponse(DumpJson(out));
 }
 
 Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& request) {
@@ -371,6 +374,8 @@ Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& 
 Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
+  IMI_RETURN_IF_ERROR(
+      RejectUnknownFields(body, {"query", "vector", "k", "metric", "filter", "include", "exact", "ef_search"}));
   store::SearchRequest search;
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> query, ReadString(body, "query"));
   auto vector = body.find("vector");
@@ -380,7 +385,7 @@ Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest
   }
   if (query.has_value() && query->empty()) return Status::InvalidArgument("'query' must not be empty");
   IMI_ASSIGN_OR_RETURN(std::optional<size_t> k, ReadPositiveInt(body, "k"));
-  if (k.has_value() && *k > 10000) return Status::InvalidArgument("'k' must be between 1 and 10000");
+  if (k.has_value() && *k > 10000) return Status::Unprocessable("'k' must be between 1 and 10000, got " + std::to_string(*k));
   search.k = k.has_value() ? static_cast<int>(*k) : kDefaultK;
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> metric, ReadString(body, "metric"));
   if (metric.has_value()) {
@@ -396,7 +401,9 @@ Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest
   search.exact = exact.value_or(false);
   IMI_ASSIGN_OR_RETURN(std::optional<size_t> ef_search, ReadPositiveInt(body, "ef_search"));
   if (ef_search.has_value()) {
-    if (*ef_search > 100000) return Status::InvalidArgument("'ef_search' must be between 1 and 100000");
+    if (*ef_search > 100000) {
+      return Status::Unprocessable("'ef_search' must be between 1 and 100000, got " + std::to_string(*ef_search));
+    }
     search.ef_search = static_cast<int>(*ef_search);
   }
   if (has_vector) {
@@ -419,8 +426,11 @@ Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest
   int rank = 0;
   for (const store::SearchHit& hit : found.hits) {
     json row = {{"rank", ++rank}, {"id", hit.document_id}};
-    if (search.include.score) row["score"] = hit.score;
-    if (search.include.text) row["text"] = hit.text;
+    if (search.include.score) {
+      row["score"] = hit.score;
+      row["distance"] = store::PgvectorDistance(found.metric, hit.score);
+    }
+    if (search.include.text && !hit.text.empty()) row["text"] = hit.text;
     if (search.include.metadata) row["metadata"] = hit.metadata;
     row["chunk"] = ChunkJson(hit.chunk, search.include.text, search.include.vector);
     results.push_back(std::move(row));

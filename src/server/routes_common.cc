@@ -94,9 +94,46 @@ Result<std::optional<std::string>> ReadString(const nlohmann::json& body, const 
   return std::optional<std::string>(it->get<std::string>());
 }
 
+namespace {
+
+// Names other vector stores and clients use for imi's fields.
+const char* HintFor(std::string_view field) {
+  if (field == "top_k" || field == "limit" || field == "n_results" || field == "topK") return "k";
+  if (field == "where" || field == "filters" || field == "metadata_filter") return "filter";
+  if (field == "query_text" || field == "text" || field == "q") return "query";
+  if (field == "embedding" || field == "query_vector" || field == "query_embedding") return "vector";
+  if (field == "payload" || field == "metadatas") return "metadata";
+  return nullptr;
+}
+
+}  // namespace
+
+Status RejectUnknownFields(const nlohmann::json& body, std::initializer_list<std::string_view> known,
+                           const std::string& where) {
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    bool found = false;
+    for (std::string_view k : known) found = found || it.key() == k;
+    if (found) continue;
+    std::string message = "unknown field '" + where + it.key() + "'";
+    const char* hint = HintFor(it.key());
+    bool hint_known = false;
+    for (std::string_view k : known) hint_known = hint_known || (hint != nullptr && k == hint);
+    if (hint_known) message += "; did you mean '" + where + hint + "'?";
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    return Status::Unprocessable(message + " (fields here: " + list + ")");
+  }
+  return Status::Ok();
+}
+
 void AddEmbeddingHeaders(const EmbedOutcome& outcome, HttpResponse* response) {
   response->AddHeader("X-Imi-Prompt-Tokens", std::to_string(outcome.prompt_tokens));
   response->AddHeader("X-Imi-Truncated-Inputs", std::to_string(outcome.truncated_inputs));
+}
+
+nlohmann::json RevisionJson(const std::string& revision) {
+  if (revision.empty() || revision == "unknown") return nullptr;
+  return revision;
 }
 
 HttpResponse JsonResponse(std::string body) {

@@ -1,5 +1,6 @@
 // The original API's /embed (GET ?q= and POST {"texts"}) and Text Embeddings
-// Inference's forms of POST /embed ({"inputs", ...}) and POST /tokenize.
+// Inference's forms of POST /embed ({"inputs", ...}), POST / and SageMaker's
+// POST /invocations (the same), and POST /tokenize.
 #include <algorithm>
 #include <cctype>
 
@@ -47,6 +48,17 @@ std::string VectorsArray(const std::vector<std::vector<float>>& vectors) {
 
 size_t DimensionOf(const EmbedOutcome& outcome) { return outcome.vectors.empty() ? 0 : outcome.vectors[0].size(); }
 
+// TEI's embed: {"inputs": string | [string], options} -> [[...], ...].
+Result<HttpResponse> TeiEmbed(RouteContext& ctx, const nlohmann::json& body) {
+  IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "inputs", ctx.config.max_client_batch));
+  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiOptions(body));
+  IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+  IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(texts, options, "inputs"));
+  HttpResponse res = JsonResponse(VectorsArray(outcome.vectors));
+  AddEmbeddingHeaders(outcome, &res);
+  return res;
+}
+
 }  // namespace
 
 Result<HttpResponse> HandleEmbedGet(RouteContext& ctx, const HttpRequest& request) {
@@ -72,6 +84,7 @@ Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& reque
   IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
   const bool original = body.contains("texts");
   const bool tei = body.contains("inputs");
+  if (tei && !original) ctx.family = ApiFamily::kTei;
   if (original && tei) {
     return Status::InvalidArgument("send either 'texts' (original API) or 'inputs' (TEI), not both");
   }
@@ -93,13 +106,15 @@ Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& reque
     AddEmbeddingHeaders(outcome, &res);
     return res;
   }
-  IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "inputs", ctx.config.max_client_batch));
-  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiOptions(body));
-  IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
-  IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(texts, options, "inputs"));
-  HttpResponse res = JsonResponse(VectorsArray(outcome.vectors));
-  AddEmbeddingHeaders(outcome, &res);
-  return res;
+  return TeiEmbed(ctx, body);
+}
+
+Result<HttpResponse> HandleTeiEmbed(RouteContext& ctx, const HttpRequest& request) {
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  if (!body.contains("inputs")) {
+    return Status::InvalidArgument("'inputs' is required: POST {\"inputs\": \"...\"} or {\"inputs\": [\"...\"]}");
+  }
+  return TeiEmbed(ctx, body);
 }
 
 Result<HttpResponse> HandleTokenize(RouteContext& ctx, const HttpRequest& request) {

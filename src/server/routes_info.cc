@@ -4,6 +4,7 @@
 
 #include "base/file.h"
 #include "server/json_io.h"
+#include "server/process_metrics.h"
 #include "server/routes.h"
 
 namespace imi::server {
@@ -24,7 +25,7 @@ nlohmann::json ModelJson(const RouteContext& ctx) {
   if (ctx.service == nullptr) return nullptr;
   const batch::BackendInfo& info = ctx.service->backend().info();
   return {{"id", info.model_id},
-          {"revision", info.revision},
+          {"revision", RevisionJson(info.revision)},
           {"variant", info.variant},
           {"dimension", info.dimension},
           {"max_length", info.max_seq_length},
@@ -101,12 +102,105 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
 </script></body></html>
 )";
 
+// True when the client asks for text/html before (or without) JSON: a
+// browser's navigation; curl, fetch() and the SDKs send */* or JSON.
+bool PrefersHtml(const HttpRequest& request) {
+  std::string accept = request.Header("accept");
+  for (char& c : accept) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t html = accept.find("text/html");
+  if (html == std::string::npos) return false;
+  const size_t json = accept.find("application/json");
+  return json == std::string::npos || html < json;
+}
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+constexpr char kRootLinks[] = R"(<h2>Next</h2><ul>
+<li><a href="/docs">/docs</a>: the API, browsable</li>
+<li><a href="/openapi.json">/openapi.json</a>: its OpenAPI 3 description</li>
+<li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
+<li><a href="/healthz">/healthz</a>: readiness</li>
+</ul></body></html>
+)";
+
+// The page a browser gets at /: what is served and where to go next.
+std::string RootPage(const RouteContext& ctx) {
+  std::string page = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>imi</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;line-height:1.5}
+th{text-align:left;padding-right:1em;font-weight:normal;color:#555}code{background:#f3f3f3;padding:0 .3em}</style>
+</head><body><h1>imi (意味)</h1>
+<p>Japanese-first sentence embeddings and semantic search. )";
+  page += "Version " + HtmlEscape(ctx.config.version) + ", status <strong>" + StateName(ctx.state) + "</strong>.</p>\n";
+  if (ctx.service != nullptr) {
+    const batch::BackendInfo& info = ctx.service->backend().info();
+    page += "<h2>Model</h2><table>\n<tr><th>model</th><td><code>" + HtmlEscape(info.model_id) + "</code></td></tr>\n";
+    page += "<tr><th>revision</th><td>" + (info.revision.empty() ? std::string("unknown") : HtmlEscape(info.revision)) +
+            "</td></tr>\n";
+    page += "<tr><th>dimension</th><td>" + std::to_string(info.dimension) + "</td></tr>\n";
+    page += "<tr><th>max length</th><td>" + std::to_string(info.max_seq_length) + " tokens</td></tr>\n";
+    page += "<tr><th>variant</th><td>" + HtmlEscape(info.variant) + "</td></tr>\n</table>\n";
+  } else {
+    page += "<p>The model is not loaded yet.</p>\n";
+  }
+  page += "<h2>Collections</h2>\n";
+  if (!ctx.authorized) {
+    page += "<p>This server needs an API key: <code>GET /collections</code> with "
+            "<code>Authorization: Bearer KEY</code> lists them.</p>\n";
+    return page + kRootLinks;
+  }
+  Result<store::VectorStore*> vs = ctx.store != nullptr ? ctx.store->Get() : Result<store::VectorStore*>(
+                                                                                 Status::Unavailable("none"));
+  if (!vs.ok()) {
+    page += "<p>No vector store (start <code>imi serve --store DIR</code> or <code>--pg DSN</code>).</p>\n";
+  } else if (auto collections = (*vs)->ListCollections(); !collections.ok()) {
+    page += "<p>The vector store is not reachable: " + HtmlEscape(collections.status().message()) + "</p>\n";
+  } else if (collections->empty()) {
+    page += "<p>None yet: <code>POST /collections {\"name\": \"docs\"}</code> creates one.</p>\n";
+  } else {
+    page += "<ul>\n";
+    for (const store::CollectionInfo& c : *collections) {
+      page += "<li><a href=\"/collections/" + HtmlEscape(c.spec.name) + "\">" + HtmlEscape(c.spec.name) + "</a> — " +
+              std::to_string(c.document_count) + " documents, " + std::to_string(c.chunk_count) + " chunks</li>\n";
+    }
+    page += "</ul>\n";
+  }
+  return page + kRootLinks;
+}
+
 }  // namespace
 
-Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest&) {
+Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest& request) {
+  if (PrefersHtml(request)) {
+    HttpResponse res;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = RootPage(ctx);
+    return res;
+  }
   nlohmann::json routes = nlohmann::json::array();
   for (const RouteSpec& spec : RouteTable()) {
-    routes.push_back({{"path", spec.path}, {"methods", spec.methods}, {"description", spec.description}});
+    std::string open;
+    for (const RouteMethod& m : spec.methods) {
+      if (m.open) open += (open.empty() ? "" : ",") + std::string(m.method);
+    }
+    routes.push_back({{"path", spec.path},
+                      {"methods", spec.MethodList()},
+                      {"public_methods", open},
+                      {"description", spec.description}});
   }
   const nlohmann::json out = {
       {"name", "imi"},
@@ -141,7 +235,7 @@ Result<HttpResponse> HandleInfo(RouteContext& ctx, const HttpRequest&) {
   const batch::BackendInfo& info = service->backend().info();
   const nlohmann::json out = {
       {"model_id", info.model_id},
-      {"model_sha", info.revision},
+      {"model_sha", RevisionJson(info.revision)},
       {"model_dtype", info.variant},
       {"model_type", {{"embedding", {{"pooling", info.pooling}}}}},
       {"max_concurrent_requests", ctx.config.batcher.max_queued_inputs},
@@ -159,6 +253,12 @@ Result<HttpResponse> HandleMetrics(RouteContext& ctx, const HttpRequest&) {
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = ctx.metrics.Render(ctx.service != nullptr ? ctx.service->queued_inputs() : 0,
                                 ctx.state == ServeState::kReady);
+  AppendProcessMetrics(&res.body);
+  res.body += "# HELP imi_build_info The imi build serving: version, git commit, ONNX Runtime version. Always 1.\n"
+              "# TYPE imi_build_info gauge\n"
+              "imi_build_info{version=\"" + PrometheusLabelValue(ctx.config.version) + "\",commit=\"" +
+              PrometheusLabelValue(ctx.config.build_commit) + "\",onnxruntime=\"" +
+              PrometheusLabelValue(ctx.config.onnxruntime_version) + "\"} 1\n";
   return res;
 }
 

@@ -32,6 +32,16 @@ std::string_view MetricName(Metric metric) {
 
 bool HigherIsBetter(Metric metric) { return metric == Metric::kCosine || metric == Metric::kIp; }
 
+double PgvectorDistance(Metric metric, double score) {
+  switch (metric) {
+    case Metric::kCosine: return 1.0 - score;
+    case Metric::kIp: return -score;
+    case Metric::kL2:
+    case Metric::kL1: return score;
+  }
+  return score;
+}
+
 bool RanksBefore(Metric metric, double a, double b) { return HigherIsBetter(metric) ? a > b : a < b; }
 
 namespace {

@@ -23,6 +23,10 @@ Result<Metric> ParseMetric(std::string_view name);
 std::string_view MetricName(Metric metric);
 // True for cosine and ip.
 bool HigherIsBetter(Metric metric);
+// pgvector's distance for a score: what `<=>`, `<->`, `<#>` and `<+>` return
+// for the same vectors (1 - score, score, -score, score), lower is better
+// for every metric.
+double PgvectorDistance(Metric metric, double score);
 // True when score `a` ranks strictly before score `b`.
 bool RanksBefore(Metric metric, double a, double b);
 // The score of `b` against query `a` (both `dim` floats), computed in double.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <fstream>
 #include <thread>
 
@@ -63,6 +64,38 @@ std::string HeaderOf(const HttpResponse& res, const std::string& lower_name) {
   return "";
 }
 
+// The error family a case's path answers in (docs/api.md, "Errors"), unless
+// the case names it ("family": POST /embed with TEI's "inputs").
+std::string FamilyOfPath(const std::string& path) {
+  if (path.rfind("/v1/", 0) == 0 || path == "/embeddings") return "openai";
+  if (path.rfind("/api/", 0) == 0) return "ollama";
+  if (path == "/tokenize" || path == "/info" || path == "/invocations" || path == "/health" || path == "/ping") {
+    return "tei";
+  }
+  return "imi";
+}
+
+// Each family's error body, with the message where its clients read it.
+void ExpectErrorShape(const std::string& family, const std::string& body) {
+  SCOPED_TRACE(family + " error " + body);
+  const json error = json::parse(body, nullptr, false);
+  ASSERT_TRUE(error.is_object());
+  if (family == "ollama") {
+    EXPECT_TRUE(error["error"].is_string());
+    EXPECT_EQ(error.size(), 1u);
+    return;
+  }
+  if (family == "tei") {
+    EXPECT_TRUE(error["error"].is_string());
+    EXPECT_TRUE(error["error_type"].is_string());
+    return;
+  }
+  EXPECT_TRUE(error["error"]["message"].is_string());
+  EXPECT_TRUE(error["error"]["type"].is_string());
+  EXPECT_TRUE(error["error"]["code"].is_string());
+  EXPECT_EQ(error["error"].contains("param"), family == "openai");
+}
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override { api_ = MakeApi({}); }
@@ -117,13 +150,7 @@ TEST_F(ApiTest, EveryCaseInTheRouteTableFileAnswersAsExpected) {
     if (c.contains("headers_out")) {
       for (const auto& [header, value] : c["headers_out"].items()) EXPECT_EQ(HeaderOf(res, header), value) << header;
     }
-    if (res.status >= 400) {
-      const json error = json::parse(res.body, nullptr, false);
-      ASSERT_TRUE(error.is_object()) << res.body;
-      EXPECT_TRUE(error["error"]["message"].is_string());
-      EXPECT_TRUE(error["error"]["type"].is_string());
-      EXPECT_TRUE(error["error"]["code"].is_string());
-    }
+    if (res.status >= 400) ExpectErrorShape(c.value("family", FamilyOfPath(c.at("path"))), res.body);
     if (!c.contains("equals") && !c.contains("has") && !c.contains("array_sizes")) continue;
     const json doc = json::parse(res.body, nullptr, false);
     ASSERT_FALSE(doc.is_discarded()) << res.body;
@@ -247,6 +274,59 @@ TEST_F(ApiTest, CorsOriginIsAddedAndPreflightListsMethods) {
   EXPECT_EQ(HeaderOf(api_->Handle(MakeRequest("GET", "/healthz")), "access-control-allow-origin"), "");
 }
 
+// Found with the OpenAI SDK in a browser: its preflight asks for
+// x-stainless-* headers, which a fixed Allow-Headers list refused.
+TEST_F(ApiTest, PreflightFromAnAllowedOriginAllowsTheHeadersItAsksFor) {
+  ApiConfig config;
+  config.cors_origin = "https://a.example, https://b.example";
+  auto api = MakeApi(config);
+  HttpRequest preflight = MakeRequest("OPTIONS", "/v1/embeddings");
+  preflight.headers.emplace("origin", "https://b.example");
+  preflight.headers.emplace("access-control-request-headers", "authorization,content-type,x-stainless-os");
+  HttpResponse res = api->Handle(preflight);
+  EXPECT_EQ(res.status, 204);
+  EXPECT_EQ(HeaderOf(res, "access-control-allow-origin"), "https://b.example");
+  EXPECT_EQ(HeaderOf(res, "access-control-allow-headers"), "authorization,content-type,x-stainless-os");
+  preflight.headers.clear();
+  preflight.headers.emplace("origin", "https://c.example");
+  preflight.headers.emplace("access-control-request-headers", "x-stainless-os");
+  res = api->Handle(preflight);
+  EXPECT_EQ(HeaderOf(res, "access-control-allow-origin"), "");
+  EXPECT_EQ(HeaderOf(res, "access-control-allow-headers"), "");
+  // A header list that is not one (CR/LF, quotes) gets the default list.
+  preflight.headers.clear();
+  preflight.headers.emplace("origin", "https://a.example");
+  preflight.headers.emplace("access-control-request-headers", "x\"y");
+  EXPECT_EQ(HeaderOf(api->Handle(preflight), "access-control-allow-headers"), "Authorization, Content-Type");
+}
+
+TEST_F(ApiTest, JsonRoutesRefuseOtherContentTypesWith415InTheirFamilysShape) {
+  for (const auto& [path, family] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/embeddings", "openai"}, {"/api/embed", "ollama"}, {"/invocations", "tei"}, {"/collections", "imi"}}) {
+    HttpRequest request = MakeRequest("POST", path, "{\"input\":\"a\"}");
+    request.headers.emplace("content-type", "text/plain");
+    const HttpResponse res = api_->Handle(request);
+    EXPECT_EQ(res.status, 415) << path;
+    ExpectErrorShape(family, res.body);
+  }
+  HttpRequest json_request = MakeRequest("POST", "/v1/embeddings", "{\"input\":\"a\"}");
+  json_request.headers.emplace("content-type", "application/json; charset=utf-8");
+  EXPECT_EQ(api_->Handle(json_request).status, 200);
+}
+
+TEST_F(ApiTest, RootIsHtmlForBrowsersAndJsonOtherwise) {
+  HttpRequest browser = MakeRequest("GET", "/");
+  browser.headers.emplace("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+  const HttpResponse page = api_->Handle(browser);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  for (const char* s : {"href=\"/docs\"", "href=\"/metrics\"", "imi-test/hash-model", "<td>8</td>"}) {
+    EXPECT_NE(page.body.find(s), std::string::npos) << s << "\n" << page.body;
+  }
+  const HttpResponse json_root = api_->Handle(MakeRequest("GET", "/"));
+  EXPECT_EQ(json_root.content_type, "application/json");
+  EXPECT_EQ(json::parse(json_root.body)["model"]["revision"], std::string(40, '0'));
+}
+
 TEST_F(ApiTest, FullQueueAnswers429WithRetryAfter) {
   ApiConfig config;
   config.batcher.max_queued_inputs = 2;
@@ -262,19 +342,39 @@ TEST_F(ApiTest, FullQueueAnswers429WithRetryAfter) {
   EXPECT_EQ(json::parse(refused.body)["error"]["type"], "rate_limit_error");
 }
 
+// Every route and method is documented, protected ones with the bearer
+// scheme and a 401 in their own family's error shape, open ones without.
 TEST_F(ApiTest, EveryRouteIsDescribedInTheOpenApiDocument) {
   const json doc = json::parse(OpenApiDocument());
+  const std::map<ApiFamily, std::string> shapes = {{ApiFamily::kImi, "ImiError"},
+                                                   {ApiFamily::kOpenAi, "OpenAiError"},
+                                                   {ApiFamily::kOllama, "OllamaError"},
+                                                   {ApiFamily::kTei, "TeiError"}};
+  size_t operations = 0;
   for (const RouteSpec& spec : RouteTable()) {
-    SCOPED_TRACE(spec.path);
-    ASSERT_TRUE(doc["paths"].contains(spec.path));
-    if (spec.get != nullptr) {
-      EXPECT_TRUE(doc["paths"][spec.path].contains("get"));
-    }
-    if (spec.post != nullptr) {
-      EXPECT_TRUE(doc["paths"][spec.path].contains("post"));
+    ASSERT_TRUE(doc["paths"].contains(spec.path)) << spec.path;
+    for (const RouteMethod& m : spec.methods) {
+      std::string method = m.method;
+      for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      SCOPED_TRACE(method + " " + spec.path);
+      ASSERT_TRUE(doc["paths"][spec.path].contains(method));
+      const json& op = doc["paths"][spec.path][method];
+      ++operations;
+      EXPECT_TRUE(op["operationId"].is_string());
+      ASSERT_TRUE(op["security"].is_array());
+      EXPECT_EQ(op["security"].empty(), m.open);
+      EXPECT_EQ(op["responses"].contains("401"), !m.open);
+      if (!m.open) {
+        EXPECT_EQ(op["responses"]["401"]["$ref"], "#/components/responses/" + shapes.at(m.family));
+      }
     }
   }
   EXPECT_EQ(doc["paths"].size(), RouteTable().size());
+  size_t documented = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [key, value] : item.items()) documented += key != "parameters";
+  }
+  EXPECT_EQ(documented, operations);
 }
 
 TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatusAndReportBatches) {

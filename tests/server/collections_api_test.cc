@@ -40,10 +40,14 @@ HttpRequest MakeRequest(const std::string& method, const std::string& target, st
   request.method = method;
   const size_t q = target.find('?');
   request.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    const std::string pair = target.substr(q + 1);
+  // Parameters split at '&' and the first '='; values are taken as written
+  // (the cases write JSON filters unencoded).
+  for (size_t start = q; start != std::string::npos && start + 1 < target.size();) {
+    const size_t end = target.find('&', start + 1);
+    const std::string pair = target.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
     const size_t eq = pair.find('=');
     request.query.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+    start = end;
   }
   request.body = std::move(body);
   request.remote_addr = "127.0.0.1";
