@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   imi::cli::AddIndexCommand(app, &exit_code);
   imi::cli::AddSearchCommand(app, &exit_code);
   imi::cli::AddCollectionsCommand(app, &exit_code);
+  imi::cli::AddConvertCommand(app, &exit_code);
+  imi::cli::AddQuantizeCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

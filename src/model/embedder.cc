@@ -52,10 +52,8 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
     max_len = *config.max_seq_length;
   }
   info.max_seq_length = max_len;
-  if (!dir.include_prompt && (!dir.prompts.empty() || dir.default_prompt_name)) {
-    // imi pools over prompt tokens too; refuse a model that asks otherwise rather than differ.
-    return Status::Unsupported("the model's Pooling module sets include_prompt=false, which imi does not support");
-  }
+  info.include_prompt = dir.include_prompt;
+  info.pad_left = dir.pad_left;
 
   IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
   IMI_ASSIGN_OR_RETURN(e->truncating_tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
@@ -104,6 +102,7 @@ Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions&
       prompt = it->second;
     }
   }
+  const bool has_prompt = options.prompt || options.prompt_name || info_.default_prompt_name;
   const std::string full = prompt + std::string(text);
   IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, tokenizer_->Encode(full));
   EncodedInput out;
@@ -120,6 +119,12 @@ Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions&
   out.ids.assign(enc.ids.begin(), enc.ids.end());
   out.type_ids.assign(enc.type_ids.begin(), enc.type_ids.end());
   out.token_count = out.ids.size();
+  if (has_prompt && !info_.include_prompt) {
+    // sentence-transformers: the prompt tokenised alone (special tokens
+    // included) less one, i.e. the leading special token and the prompt.
+    IMI_ASSIGN_OR_RETURN(tokenizer::Encoding p, tokenizer_->Encode(prompt));
+    out.prompt_tokens = p.size() > 0 ? p.size() - 1 : 0;
+  }
   if (info_.vocab_size > 0) {
     for (size_t i = 0; i < out.ids.size(); ++i) {
       if (out.ids[i] < 0 || out.ids[i] >= info_.vocab_size) {
@@ -151,15 +156,16 @@ Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const 
   in.input_ids.assign(n, pad_id_);
   in.attention_mask.assign(n, 0);
   if (feeds_token_types_) in.token_type_ids.assign(n, 0);
-  std::vector<size_t> lengths(batch.size());
+  std::vector<RowSpan> rows(batch.size());
   for (size_t b = 0; b < batch.size(); ++b) {
     const EncodedInput& e = *batch[b];
-    lengths[b] = e.ids.size();
-    for (size_t j = 0; j < longest; ++j) {
-      const size_t k = b * longest + j;
-      // Padding uses the model's pad id: XLM-R counts positions over non-pad ids.
-      in.input_ids[k] = j < e.ids.size() ? e.ids[j] : pad_id_;
-      in.attention_mask[k] = j < e.ids.size() ? 1 : 0;
+    // Padding uses the model's pad id: XLM-R counts positions over non-pad ids.
+    const size_t offset = info_.pad_left ? longest - e.ids.size() : 0;
+    rows[b] = {offset, offset + e.ids.size(), e.prompt_tokens};
+    for (size_t j = 0; j < e.ids.size(); ++j) {
+      const size_t k = b * longest + offset + j;
+      in.input_ids[k] = e.ids[j];
+      in.attention_mask[k] = 1;
       if (feeds_token_types_ && j < e.type_ids.size()) in.token_type_ids[k] = e.type_ids[j];
     }
   }
@@ -171,7 +177,7 @@ Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const 
       vectors.emplace_back(out.data.begin() + b * hidden, out.data.begin() + (b + 1) * hidden);
     }
   } else if (out.shape.size() == 3 && out.shape[0] == in.batch && out.shape[1] == in.sequence) {
-    vectors = PoolTokens(out.data.data(), out.shape[0], out.shape[1], out.shape[2], lengths, info_.pooling);
+    vectors = PoolRows(out.data.data(), out.shape[0], out.shape[1], out.shape[2], rows, info_.pooling);
   } else {
     return Status::Internal("model output has an unexpected shape");
   }

@@ -48,6 +48,7 @@ struct EncodedInput {
   std::vector<int64_t> ids;
   std::vector<int64_t> type_ids;
   size_t token_count = 0;  // tokens after truncation, special tokens included
+  size_t prompt_tokens = 0;  // leading tokens pooling leaves out (include_prompt: false)
   bool truncated = false;
 };
 
@@ -71,6 +72,8 @@ struct ModelInfo {
   size_t position_limit = 0;  // largest max_seq_length the model allows (0: unknown)
   int64_t vocab_size = 0;
   PoolingMode pooling = PoolingMode::kMean;
+  bool include_prompt = true;  // false: pooling leaves the prompt's tokens out
+  bool pad_left = false;       // batches are padded on the left (the tokenizer's padding side)
   bool normalize = false;
   std::map<std::string, std::string> prompts;
   std::optional<std::string> default_prompt_name;

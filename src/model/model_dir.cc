@@ -134,6 +134,13 @@ Result<ModelDir> LoadModelDir(const std::string& path, const std::string& tokeni
     dir.pad_token_id = Get<int64_t>(*config, "pad_token_id", 0);
   }
 
+  IMI_ASSIGN_OR_RETURN(auto tok_config, ReadJsonIfPresent(root / "tokenizer_config.json"));
+  if (tok_config) dir.pad_left = Get<std::string>(*tok_config, "padding_side", "right") == "left";
+  IMI_ASSIGN_OR_RETURN(auto tok_json, ReadJsonIfPresent(tok));
+  if (tok_json && tok_json->contains("padding") && (*tok_json)["padding"].is_object()) {
+    dir.pad_left = Get<std::string>((*tok_json)["padding"], "direction", dir.pad_left ? "Left" : "Right") == "Left";
+  }
+
   IMI_ASSIGN_OR_RETURN(auto modules, ReadJsonIfPresent(root / "modules.json"));
   if (modules && modules->is_array()) {
     for (const auto& m : *modules) {

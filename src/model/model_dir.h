@@ -30,7 +30,11 @@ struct ModelDir {
 
   // sentence-transformers modules.
   PoolingMode pooling = PoolingMode::kMean;  // mean when there is no Pooling module
-  bool include_prompt = true;
+  bool include_prompt = true;  // false: prompt tokens are left out of pooling
+  // The tokenizer pads on the left (tokenizer_config.json "padding_side":
+  // "left" or tokenizer.json "padding": {"direction": "Left"}), as
+  // decoder-style embedders do; imi then left-pads its batches too.
+  bool pad_left = false;
   bool normalize = false;                    // a Normalize module is listed
   std::optional<size_t> max_seq_length;      // sentence_bert_config.json
   bool do_lower_case = false;

@@ -36,33 +36,43 @@ std::string_view PoolingModeName(PoolingMode mode) {
 std::vector<std::vector<float>> PoolTokens(const float* tokens, int64_t batch, int64_t sequence,
                                            int64_t hidden, const std::vector<size_t>& lengths,
                                            PoolingMode mode) {
+  std::vector<RowSpan> rows(static_cast<size_t>(batch));
+  for (int64_t b = 0; b < batch; ++b) rows[b].end = std::clamp<size_t>(lengths[b], 1, sequence);
+  return PoolRows(tokens, batch, sequence, hidden, rows, mode);
+}
+
+std::vector<std::vector<float>> PoolRows(const float* tokens, int64_t batch, int64_t sequence, int64_t hidden,
+                                         const std::vector<RowSpan>& rows, PoolingMode mode) {
   std::vector<std::vector<float>> out(batch, std::vector<float>(hidden));
   std::vector<double> acc(hidden);
   for (int64_t b = 0; b < batch; ++b) {
     const float* row = tokens + b * sequence * hidden;
-    const size_t len = std::clamp<size_t>(lengths[b], 1, sequence);
+    const size_t end = std::min<size_t>(rows[b].end, sequence);
+    const size_t first = std::min(end, rows[b].begin + rows[b].skip);
+    const size_t kept = end - first;
     std::vector<float>& v = out[b];
     switch (mode) {
       case PoolingMode::kCls:
         std::copy(row, row + hidden, v.begin());
         break;
       case PoolingMode::kLastToken:
-        std::copy(row + (len - 1) * hidden, row + len * hidden, v.begin());
+        if (kept > 0) std::copy(row + (end - 1) * hidden, row + end * hidden, v.begin());
         break;
       case PoolingMode::kMax:
-        std::fill(v.begin(), v.end(), -std::numeric_limits<float>::infinity());
-        for (size_t i = 0; i < len; ++i) {
+        std::fill(v.begin(), v.end(), kept > 0 ? -std::numeric_limits<float>::infinity() : -1e9f);
+        for (size_t i = first; i < end; ++i) {
           for (int64_t h = 0; h < hidden; ++h) v[h] = std::max(v[h], row[i * hidden + h]);
         }
         break;
       case PoolingMode::kMean:
       case PoolingMode::kMeanSqrtLen: {
+        if (kept == 0) break;
         std::fill(acc.begin(), acc.end(), 0.0);
-        for (size_t i = 0; i < len; ++i) {
+        for (size_t i = first; i < end; ++i) {
           for (int64_t h = 0; h < hidden; ++h) acc[h] += row[i * hidden + h];
         }
-        const double div = mode == PoolingMode::kMean ? static_cast<double>(len)
-                                                      : std::sqrt(static_cast<double>(len));
+        const double div = mode == PoolingMode::kMean ? static_cast<double>(kept)
+                                                      : std::sqrt(static_cast<double>(kept));
         for (int64_t h = 0; h < hidden; ++h) v[h] = static_cast<float>(acc[h] / div);
         break;
       }

@@ -5,6 +5,8 @@ expected outputs from an independent numpy forward pass.
 
   modelgen.py generate --arch bert|xlmr --size tiny|small|full --tokenizer FILE --out DIR
   modelgen.py reference --model DIR --ids IDS.json --out EXPECTED.json
+  modelgen.py repo --arch modernbert|bert|xlmr --size tiny|30m|310m|... --tokenizer FILE --out DIR
+  modelgen.py hf-reference --model DIR --ids TOKENS.jsonl --pooling mean --out EXPECTED.npy
 
 Needs only Debian's python3-onnx and python3-numpy (no ONNX Runtime).
 """
@@ -20,6 +22,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import architecture  # noqa: E402
 import onnx_graph  # noqa: E402
+import repo  # noqa: E402
 
 DEFAULT_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                                  "shared", "model-configs")
@@ -177,8 +180,40 @@ def main():
     r.add_argument("--model-name", required=True, help="the 'model' key of the cases to compute")
     r.add_argument("--ids", required=True)
     r.add_argument("--out", required=True)
+    h = sub.add_parser("repo", help="write a safetensors-only Hugging Face repository (for imi convert)")
+    h.add_argument("--arch", choices=["modernbert", "bert", "xlmr"], required=True)
+    h.add_argument("--size", default="tiny", help="tiny, 30m, 310m (modernbert); tiny, small, full (bert/xlmr)")
+    h.add_argument("--tokenizer", required=True)
+    h.add_argument("--out", required=True)
+    h.add_argument("--seed", type=int, default=1234)
+    h.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    h.add_argument("--shards", type=int, default=1)
+    h.add_argument("--prefix", choices=["none", "model", "bert", "roberta"], default="none")
+    h.add_argument("--config-form", choices=["old", "new"], default="old",
+                   help="modernbert: global_rope_theta/local_rope_theta (old) or rope_parameters/layer_types")
+    h.add_argument("--global-theta", type=float, default=160000.0)
+    h.add_argument("--local-theta", type=float, default=10000.0)
+    h.add_argument("--biases", action="store_true", help="modernbert with attention/mlp/norm biases")
+    h.add_argument("--pooling", choices=POOLING_MODES, default="mean")
+    h.add_argument("--normalize", action="store_true")
+    h.add_argument("--prompts", choices=["none", "ruri", "e5"], default="none")
+    h.add_argument("--exclude-prompt", action="store_true", help="include_prompt: false")
+    h.add_argument("--padding-side", choices=["right", "left"], default="right")
+    h.add_argument("--max-seq-length", type=int, default=512)
+    h.add_argument("--vocab-size", type=int, default=0)
+    h.add_argument("--modelgen-onnx", default="", help="bert/xlmr: also write modelgen's ONNX model dir here")
+    h.add_argument("--modelgen-int8", nargs="*", default=[], help="INT8 variants for --modelgen-onnx")
+    h.add_argument("--templates", default=DEFAULT_TEMPLATES)
+    f = sub.add_parser("hf-reference", help="numpy vectors for a repository and imi tokenize output")
+    f.add_argument("--model", required=True)
+    f.add_argument("--ids", required=True, help="JSON lines with \"ids\" (imi tokenize output)")
+    f.add_argument("--pooling", choices=POOLING_MODES, default="mean")
+    f.add_argument("--normalize", action="store_true")
+    f.add_argument("--skip-tokens", type=int, default=0, help="prompt tokens excluded from pooling")
+    f.add_argument("--out", required=True)
     args = parser.parse_args()
-    generate(args) if args.command == "generate" else reference(args)
+    {"generate": generate, "reference": reference, "repo": repo.generate_repo,
+     "hf-reference": repo.reference}[args.command](args)
 
 
 if __name__ == "__main__":
