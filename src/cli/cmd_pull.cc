@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "convert/convert.h"
 #include "hub/http_client.h"
 #include "hub/pull.h"
 #include "model/cpu_features.h"
@@ -26,7 +27,8 @@ void AddPullCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "pull",
       "Download a sentence-transformers model from the Hugging Face hub (pinned revision, only the\n"
-      "ONNX variant this CPU needs) and print its directory");
+      "ONNX variant this CPU needs; a repository with safetensors but no ONNX files is converted\n"
+      "after download, as imi convert does) and print its directory");
   auto options = std::make_shared<hub::PullOptions>();
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("repo", options->repo,
@@ -53,6 +55,24 @@ void AddPullCommand(CLI::App& app, int* exit_code) {
     o.log = *quiet ? nullptr : stderr;
     std::unique_ptr<hub::HttpClient> http = hub::MakeCurlHttpClient();
     auto result = hub::Pull(o, http.get(), model::DetectCpuFeatures());
+    if (result.ok() && result->needs_conversion) {
+      // Safetensors only: convert in place (FP32 + this CPU's INT8 file).
+      if (!*quiet) {
+        std::fprintf(stderr, "imi pull: %s@%s has no ONNX files: converting its safetensors weights "
+                     "(imi convert)\n", result->repo.c_str(), result->revision.c_str());
+      }
+      convert::ConvertOptions co;
+      co.model_dir = result->model_dir;
+      if (!*quiet) co.progress = [](const std::string& line) { std::fprintf(stderr, "imi pull: %s\n", line.c_str()); };
+      const int downloaded = result->files_downloaded;
+      auto converted = convert::ConvertModel(co, model::DetectCpuFeatures());
+      if (!converted.ok()) {
+        *exit_code = ReportError("pull", converted.status().WithContext("converting " + result->model_dir));
+        return;
+      }
+      result = hub::RecordConversion(result->model_dir, converted->written, o.variant, model::DetectCpuFeatures());
+      if (result.ok()) result->files_downloaded = downloaded;
+    }
     if (!result.ok()) {
       *exit_code = ReportError("pull", result.status());
       return;

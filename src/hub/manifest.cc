@@ -24,6 +24,7 @@ std::string ManifestToJson(const Manifest& m) {
   j["endpoint"] = m.endpoint;
   j["variant"] = {{"file", m.variant}, {"reason", m.variant_reason}};
   j["onnx_files"] = m.onnx_files;
+  if (!m.converted_from.empty()) j["converted_from"] = m.converted_from;
   j["missing_optional"] = m.missing_optional;
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (const auto& f : m.files) {
@@ -66,6 +67,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& so
     return true;
   };
   if (!string_list("onnx_files", &m.onnx_files)) return bad("no onnx_files list");
+  text_field(j, "converted_from", &m.converted_from);
   if (!string_list("missing_optional", &m.missing_optional)) return bad("no missing_optional list");
   if (!j.contains("files") || !j["files"].is_array()) return bad("no files list");
   for (const auto& f : j["files"]) {

@@ -30,7 +30,8 @@ struct Manifest {
   std::string endpoint;
   std::string variant;             // chosen ONNX file, repository-relative
   std::string variant_reason;
-  std::vector<std::string> onnx_files;        // every .onnx file the revision has
+  std::vector<std::string> onnx_files;        // every .onnx file the revision has (or imi convert wrote)
+  std::string converted_from;                 // "safetensors" when imi pull converted; empty otherwise
   std::vector<std::string> missing_optional;  // optional files the revision lacks
   std::vector<ManifestFile> files;
 

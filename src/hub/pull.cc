@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "hub/hub_client.h"
@@ -26,6 +29,8 @@ namespace {
 constexpr char kRequiredConfig[] = "config.json";
 constexpr char kTokenizer[] = "tokenizer.json";
 constexpr char kOnnxTokenizer[] = "onnx/tokenizer.json";
+constexpr char kSafetensors[] = "model.safetensors";
+constexpr char kSafetensorsIndex[] = "model.safetensors.index.json";
 // Files sentence-transformers and the tokenizer read when present.
 const std::vector<std::string>& OptionalFiles() {
   static const std::vector<std::string> files = {
@@ -239,6 +244,39 @@ Result<PullResult> PullOffline(const PullOptions& o, const std::string& cache_di
 
 }  // namespace
 
+Result<PullResult> RecordConversion(const std::string& dir, const std::vector<std::string>& written,
+                                    const std::string& variant, const model::CpuFeatures& cpu) {
+  IMI_ASSIGN_OR_RETURN(Manifest manifest, LoadManifest(dir));
+  const std::filesystem::path root(dir);
+  manifest.onnx_files.clear();
+  for (const auto& w : written) {
+    const std::string rel = std::filesystem::path(w).lexically_relative(root).string();
+    if (rel.size() > 5 && rel.compare(rel.size() - 5, 5, ".onnx") == 0) manifest.onnx_files.push_back(rel);
+    for (const std::string& path : {rel, rel + "_data"}) {
+      const int64_t size = FileSize(dir + "/" + path);
+      if (size < 0) continue;
+      IMI_ASSIGN_OR_RETURN(std::string sha256, Sha256OfFile(dir + "/" + path));
+      std::erase_if(manifest.files, [&](const ManifestFile& f) { return f.path == path; });
+      manifest.files.push_back({path, static_cast<uint64_t>(size), sha256, ""});
+    }
+  }
+  PullOptions o;
+  o.variant = variant;
+  IMI_ASSIGN_OR_RETURN(model::VariantChoice choice,
+                       Choose(manifest.onnx_files, o, cpu, manifest.repo + "@" + manifest.revision));
+  manifest.variant = choice.file;
+  manifest.variant_reason = choice.reason;
+  manifest.converted_from = "safetensors";
+  IMI_RETURN_IF_ERROR(WriteFileAtomically(dir + "/" + kManifestFileName, ManifestToJson(manifest)));
+  PullResult result;
+  result.repo = manifest.repo;
+  result.model_dir = dir;
+  result.revision = manifest.revision;
+  result.variant = choice.file;
+  result.variant_reason = choice.reason;
+  return result;
+}
+
 std::string DefaultCacheDir() {
   const char* imi_home = std::getenv("IMI_HOME");
   if (imi_home != nullptr && *imi_home != '\0') return std::string(imi_home) + "/models";
@@ -315,6 +353,8 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
     probe.push_back(kOnnxTokenizer);
     for (const auto& base : model::VariantPreferenceOrder()) probe.push_back("onnx/" + base + ".onnx");
     probe.push_back("model.onnx");
+    probe.push_back(kSafetensors);
+    probe.push_back(kSafetensorsIndex);
     files.push_back(kRequiredConfig);
     for (const auto& path : probe) {
       IMI_ASSIGN_OR_RETURN(RemoteFile remote, hub.HeadFile(o.repo, commit, path));
@@ -348,8 +388,15 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
 
   const std::string where = o.repo + "@" + commit;
   const std::vector<std::string> onnx_files = OnnxCandidates(files);
-  IMI_ASSIGN_OR_RETURN(model::VariantChoice choice, Choose(onnx_files, o, cpu, where));
-  Note(o, where + ": variant " + choice.file + " (" + choice.reason + ")");
+  // A repository with weights but no ONNX files is converted by the caller.
+  const bool convert = onnx_files.empty() && (Contains(files, kSafetensors) || Contains(files, kSafetensorsIndex));
+  model::VariantChoice choice;
+  if (convert) {
+    Note(o, where + ": no ONNX files; downloading the safetensors weights to convert them (imi convert)");
+  } else {
+    IMI_ASSIGN_OR_RETURN(choice, Choose(onnx_files, o, cpu, where));
+    Note(o, where + ": variant " + choice.file + " (" + choice.reason + ")");
+  }
 
   // What to fetch: required files, optional ones the revision has, one variant.
   std::vector<std::string> wanted;
@@ -372,8 +419,22 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
   for (const auto& f : optional) {
     (Contains(files, f) ? wanted : missing_optional).push_back(f);
   }
-  wanted.push_back(choice.file);
-  for (const auto& f : ExternalDataOf(choice.file, files)) wanted.push_back(f);
+  if (convert) {
+    // Shards listed by the API are fetched with the index; without the API
+    // they are read from the index once it is here (below).
+    if (Contains(files, kSafetensorsIndex)) {
+      wanted.push_back(kSafetensorsIndex);
+      static const std::regex kShard(R"(model-[0-9]+-of-[0-9]+\.safetensors)");
+      for (const auto& f : files) {
+        if (std::regex_match(f, kShard)) wanted.push_back(f);
+      }
+    } else {
+      wanted.push_back(kSafetensors);
+    }
+  } else {
+    wanted.push_back(choice.file);
+    for (const auto& f : ExternalDataOf(choice.file, files)) wanted.push_back(f);
+  }
 
   Manifest manifest;
   if (auto previous = LoadManifest(dir); previous.ok()) manifest = std::move(*previous);
@@ -392,7 +453,9 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
   result.revision = commit;
   result.variant = choice.file;
   result.variant_reason = choice.reason;
-  for (const auto& path : wanted) {
+  result.needs_conversion = convert;
+  for (size_t wi = 0; wi < wanted.size(); ++wi) {
+    const std::string path = wanted[wi];
     RemoteFile remote;
     if (auto it = heads.find(path); it != heads.end()) {
       remote = it->second;
@@ -424,6 +487,25 @@ Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const mode
       *existing = entry;
     } else {
       manifest.files.push_back(entry);
+    }
+    if (path == kSafetensorsIndex) {
+      // The shards the index names (a file name beside it each).
+      IMI_ASSIGN_OR_RETURN(std::string text, ReadFileToString(dest));
+      const nlohmann::json index = nlohmann::json::parse(text, nullptr, false);
+      if (index.is_discarded() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
+        return Status::DataLoss(where + ": " + path + " has no \"weight_map\" object");
+      }
+      std::set<std::string> shards;
+      for (const auto& v : index["weight_map"]) {
+        const std::string shard = v.is_string() ? v.get<std::string>() : "";
+        if (shard.empty() || shard.find('/') != std::string::npos || shard.find("..") != std::string::npos) {
+          return Status::DataLoss(where + ": " + path + " names a shard that is not a file beside it");
+        }
+        shards.insert(shard);
+      }
+      for (const auto& shard : shards) {
+        if (!Contains(wanted, shard)) wanted.push_back(shard);
+      }
     }
   }
   for (const auto& f : missing_optional) manifest.missing_optional.push_back(f);

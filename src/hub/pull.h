@@ -38,6 +38,10 @@ struct PullResult {
   std::string variant;        // chosen ONNX file, repository-relative
   std::string variant_reason;
   int files_downloaded = 0;   // 0 when the cache was already complete
+  // The revision has no ONNX files but safetensors weights, which were
+  // downloaded instead: the caller converts them (imi convert) and then
+  // calls RecordConversion. variant is empty until then.
+  bool needs_conversion = false;
 };
 
 // $IMI_HOME/models, else $HOME/.cache/imi/models, else ./.imi/models.
@@ -55,6 +59,14 @@ std::string ModelDirFor(const std::string& cache_dir, const std::string& repo, c
 // FailedPrecondition for 401/403; Unavailable for network failures;
 // DataLoss for a digest mismatch. Not thread-safe for the same cache entry.
 Result<PullResult> Pull(const PullOptions& options, HttpClient* http, const model::CpuFeatures& cpu);
+
+// After the ONNX files of a pulled safetensors-only revision were written
+// into `dir` (absolute paths in `written`): adds them to the manifest
+// (size, sha256, "converted_from": "safetensors"), chooses the variant for
+// `variant` ("auto", "fp32", ...) and rewrites the manifest, so that the next
+// pull of the revision is served from the cache. Errors as Pull.
+Result<PullResult> RecordConversion(const std::string& dir, const std::vector<std::string>& written,
+                                    const std::string& variant, const model::CpuFeatures& cpu);
 
 }  // namespace imi::hub
 
