@@ -68,7 +68,57 @@ for m in bert-prefix xlmr-f16-prefix; do
   $cmp "$m.sorted.npy" "$m.modelgen.npy" 2e-5 "$m: converted vs tools/modelgen ONNX"
 done
 
-# Left padding really happens: the same model with right padding gives the
-# same vectors (rotary positions are relative), and the pooled token is the last.
-grep -q '"padding_side": "left"' "$work/mb-lasttoken-left/tokenizer_config.json"
+# External data: a threshold of 0 MB puts every weight in model.onnx_data;
+# ONNX Runtime loads it and the vectors are the same.
+"$imi" convert --model "$work/bert-prefix" --out "$work/bert-external" --variant fp32 --external-data-mb 0 -q
+[ -s "$work/bert-external/onnx/model.onnx_data" ] || { echo "no external data file"; exit 1; }
+"$imi" embed --model "$work/bert-external" --variant fp32 --threads 2 --format npy < corpus.txt > external.npy 2>/dev/null
+$cmp external.npy bert-prefix.sorted.npy 0 "external data vs inline"
+
+# INT8: every target's file, --variant auto picks this CPU's one, quality vs FP32.
+"$imi" quantize --model "$work/mb-old-bf16-sharded" --target all -q
+for f in model_quint8_avx2 model_qint8_avx512 model_qint8_avx512_vnni model_qint8_arm64; do
+  [ -s "$work/mb-old-bf16-sharded/onnx/$f.onnx" ] || { echo "imi quantize did not write $f.onnx"; exit 1; }
+done
+"$imi" embed --model "$work/mb-old-bf16-sharded" --threads 2 --format npy --prompt-name query < corpus.txt > int8.npy 2> int8.err
+grep "^imi embed: variant onnx/model_q" int8.err
+"$py" - int8.npy mb-old-bf16-sharded.sorted.npy <<'PY'
+import sys, numpy as np
+a, b = np.load(sys.argv[1]).astype(np.float64), np.load(sys.argv[2]).astype(np.float64)
+cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+print(f"INT8 vs FP32: mean cosine {cos.mean():.5f}, min {cos.min():.5f}")
+sys.exit(0 if cos.mean() >= 0.99 else 1)
+PY
+# Per-row activations: the same vector whatever the batch (bit for bit).
+"$imi" quantize --model "$work/mb-old-bf16-sharded" --target auto --activations per-row --out "$work/rows/onnx" -q
+cp "$work/mb-old-bf16-sharded/"*.json "$work/rows/"; cp -r "$work/mb-old-bf16-sharded/1_Pooling" "$work/rows/"
+"$imi" embed --model "$work/rows" --variant int8 --threads 2 --format npy < corpus.txt > rows.sorted.npy 2>/dev/null
+"$imi" embed --model "$work/rows" --variant int8 --threads 2 --format npy --batch-size 1 < corpus.txt > rows.single.npy 2>/dev/null
+$cmp rows.single.npy rows.sorted.npy 0 "per-row INT8: one at a time vs batched"
+
+# imi pull of a safetensors-only repository converts after download.
+rm -rf hub cache
+mkdir -p hub
+printf '{"templates": {}, "repos": {"org/tiny-modernbert": {"sha": "%s", "dir": "%s"}}}\n' \
+  0123456789abcdef0123456789abcdef01234567 "$work/mb-pull-src" > hub/spec.json
+"$py" "$gen" repo --arch modernbert --tokenizer "$tok" --out "$work/mb-pull-src" --shards 2 --seed 27 > /dev/null
+"$py" "$src/tests/hub/fake_hub.py" --spec hub/spec.json --root hub --port-file hub/ports --log hub/log &
+hub_pid=$!
+trap 'kill $hub_pid 2>/dev/null || true' EXIT
+for i in $(seq 100); do [ -f hub/ports ] && break; sleep 0.1; done
+port=$(cut -d' ' -f1 hub/ports)
+pulled=$("$imi" pull org/tiny-modernbert --endpoint "http://127.0.0.1:$port" --dir "$work/cache" 2> pull.err)
+cat pull.err
+grep -q "has no ONNX files: converting" pull.err
+[ -s "$pulled/onnx/model.onnx" ] && [ -s "$pulled/model-00001-of-00002.safetensors" ]
+grep -q '"converted_from": "safetensors"' "$pulled/imi-pull.json"
+"$imi" embed --model "$pulled" --variant fp32 --threads 2 --format npy < corpus.txt > pulled.npy 2>/dev/null
+"$imi" convert --model "$work/mb-pull-src" --variant fp32 -q
+"$imi" embed --model "$work/mb-pull-src" --variant fp32 --threads 2 --format npy < corpus.txt > pull-src.npy 2>/dev/null
+$cmp pulled.npy pull-src.npy 0 "imi pull (converted) vs imi convert"
+# A second pull is served from the cache: no download, no conversion.
+"$imi" pull org/tiny-modernbert --revision 0123456789abcdef0123456789abcdef01234567 \
+  --endpoint "http://127.0.0.1:$port" --dir "$work/cache" 2> pull2.err > /dev/null
+grep -q "already in the cache" pull2.err
+kill $hub_pid
 echo "convert parity: all cases passed"

@@ -17,6 +17,30 @@ std::vector<std::vector<float>> Pool(PoolingMode mode) {
   return PoolTokens(kTokens, 2, 3, 2, kLengths, mode);
 }
 
+// Left padding: row 1 is [pad, t0, t1]; the pad position holds 100s.
+const float kLeftPadded[] = {1, 2, 3, 4, 5, 6,  //
+                             100, 100, -1, 8, 3, 0};
+
+TEST(PoolingTest, LeftPaddedRowsPoolTheirRealTokens) {
+  const std::vector<RowSpan> rows = {{0, 3, 0}, {1, 3, 0}};
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kLastToken)[1], (std::vector<float>{3, 0}));
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kMean)[1], (std::vector<float>{1, 4}));
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kMax)[1], (std::vector<float>{3, 8}));
+  // sentence-transformers' cls is position 0 of the padded row, pad or not.
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kCls)[1], (std::vector<float>{100, 100}));
+}
+
+TEST(PoolingTest, ExcludedPromptTokensAreLeftOut) {
+  // include_prompt false with a 2-token prompt: row 0 keeps only its last token.
+  const std::vector<RowSpan> rows = {{0, 3, 2}, {1, 3, 2}};
+  auto mean = PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kMean);
+  EXPECT_EQ(mean[0], (std::vector<float>{5, 6}));
+  EXPECT_EQ(mean[1], (std::vector<float>{0, 0}));  // all prompt: zero vector
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kLastToken)[1], (std::vector<float>{0, 0}));
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kMax)[1], (std::vector<float>{-1e9f, -1e9f}));
+  EXPECT_EQ(PoolRows(kLeftPadded, 2, 3, 2, rows, PoolingMode::kMeanSqrtLen)[0], (std::vector<float>{5, 6}));
+}
+
 TEST(PoolingTest, MeanIgnoresPadding) {
   auto v = Pool(PoolingMode::kMean);
   EXPECT_FLOAT_EQ(v[0][0], 3);
