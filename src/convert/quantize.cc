@@ -44,13 +44,18 @@ std::string Unsqueeze(GraphBuilder* b, int64_t opset, const std::string& x, int6
   return b->Op("Unsqueeze", {x}, {IntsAttr("axes", {axis})}, "imiq_unsqueeze");
 }
 
+// max |x| over the last axis (keepdims 0) as max(ReduceMax(x), -ReduceMin(x)):
+// two reads and no full-size temporary.
 std::string RowAbsMax(GraphBuilder* b, int64_t opset, const std::string& x) {
-  const std::string a = b->Op("Abs", {x}, {}, "imiq_abs");
+  std::string hi, lo;
   if (opset >= 18) {
-    return b->Op("ReduceMax", {a, b->Const(Tensor::Int64s({-1}), "imiq_axes")}, {IntAttr("keepdims", 1)},
-                 "imiq_rowmax");
+    hi = b->Op("ReduceMax", {x, b->Const(Tensor::Int64s({-1}), "imiq_axes")}, {IntAttr("keepdims", 0)}, "imiq_rowmax");
+    lo = b->Op("ReduceMin", {x, b->Const(Tensor::Int64s({-1}), "imiq_axes")}, {IntAttr("keepdims", 0)}, "imiq_rowmin");
+  } else {
+    hi = b->Op("ReduceMax", {x}, {IntsAttr("axes", {-1}), IntAttr("keepdims", 0)}, "imiq_rowmax");
+    lo = b->Op("ReduceMin", {x}, {IntsAttr("axes", {-1}), IntAttr("keepdims", 0)}, "imiq_rowmin");
   }
-  return b->Op("ReduceMax", {a}, {IntsAttr("axes", {-1}), IntAttr("keepdims", 1)}, "imiq_rowmax");
+  return b->Op("Max", {hi, b->Op("Neg", {lo}, {}, "imiq_neg")}, {}, "imiq_absmax");
 }
 
 }  // namespace
@@ -113,6 +118,10 @@ Result<Graph> QuantizeGraph(const Graph& fp32, const QuantizeOptions& options, Q
   const TargetInfo& target = Info(options.target);
   const int64_t opset = Opset(fp32);
   if (opset < 11) return Status::Unsupported("the graph's opset " + std::to_string(opset) + " is below 11");
+  if (options.activations == ActivationQuant::kPerRow && opset < 13) {
+    return Status::Unsupported("per-row activations need opset 13 or later (per-axis QuantizeLinear); the graph has " +
+                               std::to_string(opset) + ": use --activations per-tensor");
+  }
   std::set<std::string> graph_inputs;
   for (const auto& in : fp32.inputs) graph_inputs.insert(in.name);
   std::map<std::string, int> uses;
@@ -164,16 +173,38 @@ Result<Graph> QuantizeGraph(const Graph& fp32, const QuantizeOptions& options, Q
         acc = b.Op("MatMulInteger", {dq[0], wq_name, dq[2], wz_name}, {}, "imiq_matmulinteger");
         row_scale = dq[1];
       } else {
-        const std::string absmax = RowAbsMax(&b, opset, x);
+        // Per-row: flatten to [rows, K], one symmetric scale per row, one
+        // QuantizeLinear along axis 0 (zero point 128), integer MatMul,
+        // rescale per row and per column, restore the leading dims.
+        const std::string x_shape = b.Op("Shape", {x}, {}, "imiq_shape");
+        const std::string x2 = b.Op("Reshape", {x, b.Const(Tensor::Int64s({-1, k}), "imiq_flat")}, {}, "imiq_rows");
+        const std::string absmax = RowAbsMax(&b, opset, x2);
         const std::string floor = b.Const(Tensor::ScalarFloat(std::numeric_limits<float>::min()), "imiq_tiny");
         row_scale = b.Op("Div", {b.Op("Max", {absmax, floor}, {}, "imiq_max"),
                                  b.Const(Tensor::ScalarFloat(127.0f), "imiq_127")},
-                         {}, "imiq_rowscale");
-        const std::string scaled = b.Op("Round", {b.Op("Div", {x, row_scale}, {}, "imiq_div")}, {}, "imiq_round");
-        const std::string shifted = b.Op("Add", {scaled, b.Const(Tensor::ScalarFloat(128.0f), "imiq_128f")}, {}, "imiq_shift");
-        const std::string xq = b.Op("Cast", {shifted}, {IntAttr("to", static_cast<int64_t>(DType::kUint8))}, "imiq_xq");
+                         {}, "imiq_rowscale");  // [rows]
+        const std::string zp = b.Op("Expand", {b.Const(Tensor::ScalarUint8(128), "imiq_zp128"),
+                                               b.Op("Shape", {row_scale}, {}, "imiq_rows_shape")},
+                                    {}, "imiq_zp");
+        const std::string xq = b.Op("QuantizeLinear", {x2, row_scale, zp}, {IntAttr("axis", 0)}, "imiq_xq");
         acc = b.Op("MatMulInteger", {xq, wq_name, b.Const(Tensor::ScalarUint8(128), "imiq_zp128"), wz_name}, {},
                    "imiq_matmulinteger");
+        const std::string accf = b.Op("Cast", {acc}, {IntAttr("to", static_cast<int64_t>(DType::kFloat))}, "imiq_cast");
+        const std::string by_row = b.Op("Mul", {accf, Unsqueeze(&b, opset, row_scale, 1)}, {}, "imiq_rowmul");
+        const std::string y2 = b.Op("Mul", {by_row, ws_name}, {}, "imiq_colmul");
+        const std::string lead = b.Op("Slice", {x_shape, b.Const(Tensor::Int64s({0}), "imiq_s0"),
+                                                b.Const(Tensor::Int64s({-1}), "imiq_s1")},
+                                      {}, "imiq_lead");
+        const std::string out_shape =
+            b.Op("Concat", {lead, b.Const(Tensor::Int64s({cols}), "imiq_n")}, {IntAttr("axis", 0)}, "imiq_outshape");
+        Node out;
+        out.op_type = "Reshape";
+        out.name = b.Fresh("imiq_restore");
+        out.inputs = {y2, out_shape};
+        out.outputs = n.outputs;
+        q.nodes.push_back(std::move(out));
+        ++r.matmuls;
+        continue;
       }
       const std::string accf = b.Op("Cast", {acc}, {IntAttr("to", static_cast<int64_t>(DType::kFloat))}, "imiq_cast");
       const std::string scale = b.Op("Mul", {row_scale, ws_name}, {}, "imiq_scale");
