@@ -5,7 +5,9 @@
 # one sentence at a time and batched, on JSTS Japanese sentences.
 #   bench/embed.sh [BUILD_DIR (default build)] [SENTENCES (default 1000)] [THREADS (default: all cores)]
 # ARCH=xlmr SIZE=small (multilingual-e5-small shape) or SIZE=full (bge-m3
-# shape, 2.2 GB) benchmarks an XLM-RoBERTa model instead (default ARCH=bert SIZE=full).
+# shape, 2.2 GB) benchmarks an XLM-RoBERTa model instead (default ARCH=bert SIZE=full);
+# ARCH=modernbert SIZE=30m|310m a ruri-v3-30m / ruri-v3-310m-shaped ModernBERT,
+# generated as a safetensors repository and converted with imi convert (timed).
 # Prints a markdown table; also checks that imi's and Node's vectors agree and
 # prints the INT8-vs-FP32 mean cosine.
 set -eu
@@ -23,7 +25,16 @@ size=${SIZE:-full}
 model=$work/$arch-$size
 mkdir -p "$work"
 
-if [ ! -f "$model/onnx/model.onnx" ]; then
+if [ "$arch" = modernbert ]; then
+  if [ ! -f "$model/config.json" ]; then
+    "$py" "$root/tools/modelgen/modelgen.py" repo --arch modernbert --size "$size" --seed 7 --prompts ruri \
+      --max-seq-length 8192 --tokenizer "$shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json" \
+      --out "$model" >&2
+  fi
+  rm -rf "$model/onnx"
+  /usr/bin/time -f "%e s wall, peak RSS %M KB" -o "$work/convert.txt" "$imi" convert --model "$model" -q
+  echo "imi convert (safetensors -> FP32 + this CPU's INT8 file): $(cat "$work/convert.txt")"
+elif [ ! -f "$model/onnx/model.onnx" ]; then
   "$py" "$root/tools/modelgen/modelgen.py" generate --arch "$arch" --size "$size" --seed 7 \
     --tokenizer "$shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json" --out "$model" >&2
 fi
