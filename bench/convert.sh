@@ -61,10 +61,12 @@ for shape in $shapes; do
     esac
   fi
   rm -rf "$dir/onnx" "$dir-rows"
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$imi" convert --model "$dir" --variant fp32 -q
-  echo "| $shape | imi convert (FP32) | $(cut -d' ' -f1 "$work/time.txt") s | | $(( $(cut -d' ' -f2 "$work/time.txt") / 1024 )) | |"
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$imi" quantize --model "$dir" --target auto -q
-  echo "| $shape | imi quantize (auto target, per-tensor) | $(cut -d' ' -f1 "$work/time.txt") s | | $(( $(cut -d' ' -f2 "$work/time.txt") / 1024 )) | |"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$imi" convert --model "$dir" --variant fp32 -q
+  set -- $(cat "$work/time.txt")
+  echo "| $shape | imi convert (FP32) | $1 s wall ($(echo "$3 $4" | awk '{print $1 + $2}') s CPU) | | $(( $2 / 1024 )) | |"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$imi" quantize --model "$dir" --target auto -q
+  set -- $(cat "$work/time.txt")
+  echo "| $shape | imi quantize (auto target, per-tensor) | $1 s wall ($(echo "$3 $4" | awk '{print $1 + $2}') s CPU) | | $(( $2 / 1024 )) | |"
   mkdir -p "$dir-rows"
   "$imi" quantize --model "$dir" --target auto --activations per-row --out "$dir-rows/onnx" -q
   cp "$dir"/*.json "$dir-rows/"; cp -r "$dir/1_Pooling" "$dir-rows/"
