@@ -5,7 +5,7 @@
 #
 # <name> is a target fuzz/<name>_fuzzer.cc registered in fuzz/CMakeLists.txt
 # (imi_fuzzer). Seeds come from fuzz/seeds/<name>/ when present (html_text also
-# reads tests/data/store/city/pages/); new inputs go to
+# reads tests/data/store/city/pages/, torch_state_dict tests/data/model/pt/); new inputs go to
 # build-fuzz/corpus/<name>/ (outside git); a crash is written to
 # build-fuzz/artifacts/<name>/ and makes this script fail. Default: 60 seconds.
 # Further -flag=value arguments go to libFuzzer, e.g. -len_control=0.
@@ -67,6 +67,8 @@ seeds=()
 [[ -d "$root/fuzz/seeds/$name" ]] && seeds+=("$root/fuzz/seeds/$name")
 # The shipped sample pages seed the HTML fuzzer too (not copied into fuzz/seeds).
 [[ "$name" == html_text ]] && seeds+=("$root/tests/data/store/city/pages")
+# The committed .pt test files seed the state-dict reader.
+[[ "$name" == torch_state_dict ]] && seeds+=("$root/tests/data/model/pt")
 
 echo "fuzz.sh: running $target for ${seconds}s (corpus $corpus)"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -94,8 +94,13 @@ def _gelu(b, x, hint):
                 hint + "_half")
 
 
-def build_model(arch, shape, w, quant=None, input_names=None):
-    """Returns an onnx.ModelProto. quant: None (FP32), 'qint8' or 'quint8'."""
+def build_model(arch, shape, w, quant=None, input_names=None, head=None):
+    """Returns an onnx.ModelProto. quant: None (FP32), 'qint8' or 'quint8'.
+
+    head: None for the output last_hidden_state, or a function (builder,
+    hidden state, input_ids name, attention_mask name) returning the graph's
+    output value infos (see onnx_heads.py).
+    """
     names = {"input_ids": "input_ids", "attention_mask": "attention_mask",
              "token_type_ids": "token_type_ids"}
     names.update(input_names or {})
@@ -175,9 +180,12 @@ def build_model(arch, shape, w, quant=None, input_names=None):
         x = _layer_norm(b, b.op("Add", [out, x]), w[p + "output.LayerNorm.weight"],
                         w[p + "output.LayerNorm.bias"], shape["eps"], p + "output.LayerNorm")
 
-    b.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
-    outputs = [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
-                                             ["batch", "sequence", h])]
+    if head is None:
+        b.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
+        outputs = [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
+                                                 ["batch", "sequence", h])]
+    else:
+        outputs = head(b, x, ids, mask)
     graph = helper.make_graph(b.nodes, "imi_modelgen_" + arch, inputs, outputs, b.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="imi-modelgen")
