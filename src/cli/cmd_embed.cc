@@ -40,7 +40,8 @@ struct EmbedFlags {
   std::string format = "jsonl";
   int threads = 0;
   size_t max_length = 0;
-  std::string output;
+  std::string output = "dense";  // dense, sparse, colbert, all (model/m3.h)
+  std::string onnx_output;
   size_t max_batch_tokens = 1024;
   bool no_truncate = false;
   size_t batch_size = 0;
@@ -109,9 +110,58 @@ void WriteNpyHeader(size_t rows, size_t cols) {
   std::fwrite(dict.data(), 1, dict.size(), stdout);
 }
 
+void AppendFloats(std::string* out, const float* v, size_t n) {
+  *out += '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) *out += ',';
+    AppendFloat(out, v[i]);
+  }
+  *out += ']';
+}
+
+// One JSON line with the outputs asked for: "embedding" (dense), "sparse"
+// ({"indices","values"}: token ids and weights) and "colbert" (token vectors).
+std::string JsonLine(const model::EmbedResult& result, size_t i, model::OutputSet outputs) {
+  std::string out = "{";
+  if (outputs & model::kDenseOutput) {
+    out += "\"embedding\":";
+    AppendFloats(&out, result.vectors[i].data(), result.vectors[i].size());
+  }
+  if (outputs & model::kSparseOutput) {
+    const model::SparseEmbedding& sp = result.sparse[i];
+    if (out.size() > 1) out += ',';
+    out += "\"sparse\":{\"indices\":[";
+    for (size_t k = 0; k < sp.ids.size(); ++k) out += (k > 0 ? "," : "") + std::to_string(sp.ids[k]);
+    out += "],\"values\":";
+    AppendFloats(&out, sp.weights.data(), sp.weights.size());
+    out += '}';
+  }
+  if (outputs & model::kColbertOutput) {
+    const model::MultiVector& mv = result.colbert[i];
+    if (out.size() > 1) out += ',';
+    out += "\"colbert\":[";
+    for (size_t r = 0; r < mv.rows(); ++r) {
+      if (r > 0) out += ',';
+      AppendFloats(&out, mv.row(r), mv.dim);
+    }
+    out += ']';
+  }
+  return out + "}\n";
+}
+
 Status RunEmbed(const EmbedFlags& flags) {
   if (flags.format != "jsonl" && flags.format != "f32" && flags.format != "npy") {
     return Status::InvalidArgument("--format must be jsonl, f32 or npy");
+  }
+  auto parsed_outputs = model::ParseOutputSet(flags.output);
+  if (!parsed_outputs.ok()) {
+    return Status::InvalidArgument("--output: " + parsed_outputs.status().message() +
+                                   " (an ONNX output name goes to --onnx-output)");
+  }
+  const model::OutputSet outputs = *parsed_outputs;
+  if (flags.format != "jsonl" && outputs != model::kDenseOutput) {
+    return Status::InvalidArgument("--format " + flags.format +
+                                   " writes dense vectors only; sparse and colbert outputs need --format jsonl");
   }
   if (flags.normalize && flags.no_normalize) {
     return Status::InvalidArgument("--normalize and --no-normalize contradict each other");
@@ -121,7 +171,7 @@ Status RunEmbed(const EmbedFlags& flags) {
   config.tokenizer_path = flags.tokenizer;
   IMI_ASSIGN_OR_RETURN(config.variant, model::ParseVariantRequest(flags.variant));
   config.threads = flags.threads;
-  config.output_name = flags.output;
+  config.output_name = flags.onnx_output;
   if (!flags.pooling.empty()) {
     IMI_ASSIGN_OR_RETURN(config.pooling, model::ParsePoolingMode(flags.pooling));
   }
@@ -135,6 +185,16 @@ Status RunEmbed(const EmbedFlags& flags) {
   std::fprintf(stderr, "imi embed: %s, dimension %zu, pooling %s, normalize %s, max_seq_length %zu, threads %d\n",
                info.id.c_str(), info.dimension, std::string(model::PoolingModeName(info.pooling)).c_str(),
                info.normalize ? "on" : "off", info.max_seq_length, info.threads);
+  if (!info.heads.empty()) {
+    std::fprintf(stderr, "imi embed: bge-m3 outputs %s from %s\n", model::OutputSetName(info.outputs).c_str(),
+                 info.heads.c_str());
+  }
+  if ((outputs & ~info.outputs) != 0) {
+    return Status::Unsupported("--output " + flags.output + ": " + info.id + " has no " +
+                               model::OutputSetName(outputs & ~info.outputs) +
+                               " output (bge-m3's need sparse_linear.pt / colbert_linear.pt beside the model, or an "
+                               "ONNX export with dense_vecs/sparse_vecs/colbert_vecs; see docs/models.md)");
+  }
 
   model::EmbedOptions options;
   if (!flags.prompt_name.empty()) options.prompt_name = flags.prompt_name;
@@ -163,15 +223,24 @@ Status RunEmbed(const EmbedFlags& flags) {
       texts.push_back(std::move(text).value());
     }
     if (texts.empty()) continue;
-    auto result = flags.batch_size > 0 ? EmbedInOrder(*embedder, texts, options, flags.batch_size)
-                                       : embedder->Embed(texts, options);
+    auto result = flags.batch_size > 0 && outputs == model::kDenseOutput
+                      ? EmbedInOrder(*embedder, texts, options, flags.batch_size)
+                      : embedder->Embed(texts, options, outputs);
     if (!result.ok()) {
       return result.status().WithContext("input lines " + std::to_string(first_line) + "-" +
                                          std::to_string(input->line_number()));
     }
     for (bool t : result->truncated) truncated += t ? 1 : 0;
     for (size_t c : result->token_counts) tokens += c;
-    inputs += result->vectors.size();
+    inputs += texts.size();
+    if (outputs != model::kDenseOutput) {
+      for (size_t i = 0; i < texts.size(); ++i) {
+        const std::string out = JsonLine(*result, i, outputs);
+        std::fwrite(out.data(), 1, out.size(), stdout);
+      }
+      std::fflush(stdout);
+      continue;
+    }
     for (auto& v : result->vectors) {
       dim = v.size();
       if (flags.format == "jsonl") {
@@ -214,7 +283,8 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "embed",
       "Embed text from stdin: one line (or, with --jsonl, one JSON object with \"text\") per input;\n"
-      "one {\"embedding\":[...]} line per input on stdout (or raw float32 / .npy with --format).");
+      "one {\"embedding\":[...]} line per input on stdout (or raw float32 / .npy with --format);\n"
+      "bge-m3's sparse weights and ColBERT vectors with --output sparse|colbert|all.");
   cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or an .onnx file")
       ->required();
   cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json (or its directory) for a bare .onnx model");
@@ -237,7 +307,12 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-length", flags->max_length,
                   "Truncate inputs to N tokens (default: the model's max_seq_length; up to its position limit)");
   cmd->add_option("--output", flags->output,
-                  "Model output to read (default: last_hidden_state, token_embeddings, sentence_embedding)");
+                  "What to write: dense (default: {\"embedding\"}), sparse ({\"sparse\":{\"indices\",\"values\"}}, "
+                  "bge-m3's lexical weights), colbert ({\"colbert\":[[...]]}, its token vectors), all, or a list "
+                  "such as dense,sparse");
+  cmd->add_option("--onnx-output", flags->onnx_output,
+                  "ONNX output holding the embeddings (default: last_hidden_state, token_embeddings, "
+                  "sentence_embedding, dense_vecs)");
   cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 1024)");
   cmd->add_option("--batch-size", flags->batch_size,
                   "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");

@@ -7,6 +7,7 @@
 
 #include "base/utf8.h"
 #include "model/cpu_features.h"
+#include "model/m3_plan.h"
 #include "model/model_dir.h"
 #include "model/onnx_session.h"
 #include "tokenizer/tokenizer.h"
@@ -75,6 +76,20 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
   info.output_name = e->session_->output_name();
   info.dimension = static_cast<size_t>(
       e->session_->output_hidden_size() > 0 ? e->session_->output_hidden_size() : dir.hidden_size);
+
+  std::vector<int64_t> frame;
+  if (auto empty = e->tokenizer_->Encode(""); empty.ok()) frame.assign(empty->ids.begin(), empty->ids.end());
+  IMI_ASSIGN_OR_RETURN(M3Plan plan, PlanM3(dir, *e->session_, *e->tokenizer_, frame));
+  e->m3_ = std::make_unique<M3Plan>(std::move(plan));
+  info.outputs = e->m3_->outputs;
+  info.heads = e->m3_->description;
+  if (e->m3_->heads) {
+    info.colbert_dimension = e->m3_->heads->colbert_dim();
+  } else if (!e->m3_->colbert_output.empty()) {
+    for (const OutputInfo& o : e->session_->outputs()) {
+      if (o.name == e->m3_->colbert_output) info.colbert_dimension = static_cast<size_t>(o.last_dim);
+    }
+  }
   info.load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return e;
@@ -140,7 +155,23 @@ Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions&
 
 Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const EncodedInput*>& batch,
                                                         const EmbedOptions& options) const {
-  if (batch.empty()) return std::vector<std::vector<float>>{};
+  IMI_ASSIGN_OR_RETURN(std::vector<TextOutputs> outputs, InferOutputs(batch, options, kDenseOutput));
+  std::vector<std::vector<float>> vectors;
+  vectors.reserve(outputs.size());
+  for (TextOutputs& o : outputs) vectors.push_back(std::move(o.dense));
+  return vectors;
+}
+
+Result<std::vector<TextOutputs>> Embedder::InferOutputs(const std::vector<const EncodedInput*>& batch,
+                                                        const EmbedOptions& options, OutputSet outputs) const {
+  if (batch.empty()) return std::vector<TextOutputs>{};
+  if (outputs == 0) return Status::InvalidArgument("no output asked for");
+  if ((outputs & ~info_.outputs) != 0) {
+    return Status::Unsupported("this model has no " + OutputSetName(outputs & ~info_.outputs) +
+                               " output (it gives " + OutputSetName(info_.outputs) +
+                               "; bge-m3's sparse and ColBERT outputs need sparse_linear.pt / colbert_linear.pt "
+                               "beside it, or an ONNX export with those outputs)");
+  }
   if (options.dimensions > info_.dimension && info_.dimension > 0) {
     return Status::InvalidArgument("dimensions " + std::to_string(options.dimensions) +
                                    " exceeds the model's embedding size " +
@@ -169,24 +200,98 @@ Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const 
       if (feeds_token_types_ && j < e.type_ids.size()) in.token_type_ids[k] = e.type_ids[j];
     }
   }
-  IMI_ASSIGN_OR_RETURN(SessionOutput out, session_->Run(in));
-  std::vector<std::vector<float>> vectors;
-  if (out.shape.size() == 2) {
-    const int64_t hidden = out.shape[1];
-    for (size_t b = 0; b < batch.size(); ++b) {
-      vectors.emplace_back(out.data.begin() + b * hidden, out.data.begin() + (b + 1) * hidden);
+
+  // Which graph outputs to fetch: the session's (hidden states or pooled)
+  // output for dense and for the .pt heads; the export's own outputs else.
+  const M3Plan& m3 = *m3_;
+  const bool onnx_heads = m3.source == M3Source::kOnnxOutputs;
+  std::vector<std::string> names;
+  auto fetch = [&names](const std::string& name) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<size_t>(it - names.begin());
+    names.push_back(name);
+    return names.size() - 1;
+  };
+  const bool dense = (outputs & kDenseOutput) != 0;
+  const size_t dense_at = dense ? fetch(onnx_heads && !m3.dense_output.empty() ? m3.dense_output
+                                                                               : session_->output_name())
+                                : 0;
+  const bool sparse = (outputs & kSparseOutput) != 0;
+  const bool colbert = (outputs & kColbertOutput) != 0;
+  const size_t hidden_at = !onnx_heads && (sparse || colbert) ? fetch(session_->output_name()) : 0;
+  const size_t sparse_at = onnx_heads && sparse ? fetch(m3.sparse_output) : 0;
+  const size_t colbert_at = onnx_heads && colbert ? fetch(m3.colbert_output) : 0;
+  IMI_ASSIGN_OR_RETURN(std::vector<SessionOutput> out, session_->RunOutputs(in, names));
+
+  std::vector<TextOutputs> result(batch.size());
+  if (dense) {
+    const SessionOutput& d = out[dense_at];
+    std::vector<std::vector<float>> vectors;
+    if (d.shape.size() == 2 && d.shape[0] == in.batch) {
+      const int64_t hidden = d.shape[1];
+      for (size_t b = 0; b < batch.size(); ++b) {
+        vectors.emplace_back(d.data.begin() + b * hidden, d.data.begin() + (b + 1) * hidden);
+      }
+    } else if (d.shape.size() == 3 && d.shape[0] == in.batch && d.shape[1] == in.sequence) {
+      vectors = PoolRows(d.data.data(), d.shape[0], d.shape[1], d.shape[2], rows, info_.pooling);
+    } else {
+      return Status::Internal("model output has an unexpected shape");
     }
-  } else if (out.shape.size() == 3 && out.shape[0] == in.batch && out.shape[1] == in.sequence) {
-    vectors = PoolRows(out.data.data(), out.shape[0], out.shape[1], out.shape[2], rows, info_.pooling);
-  } else {
-    return Status::Internal("model output has an unexpected shape");
+    for (size_t b = 0; b < batch.size(); ++b) {
+      IMI_RETURN_IF_ERROR(FinishVector(&vectors[b], options.dimensions, info_.normalize));
+      result[b].dense = std::move(vectors[b]);
+    }
   }
-  for (auto& v : vectors) IMI_RETURN_IF_ERROR(FinishVector(&v, options.dimensions, info_.normalize));
-  return vectors;
+  if (!onnx_heads && (sparse || colbert)) {
+    const SessionOutput& h = out[hidden_at];
+    if (h.shape.size() != 3 || h.shape[0] != in.batch || h.shape[1] != in.sequence) {
+      return Status::Internal("the model's hidden states have an unexpected shape");
+    }
+    const size_t hidden = static_cast<size_t>(h.shape[2]);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      const float* states = h.data.data() + (b * longest + rows[b].begin) * hidden;
+      const size_t length = rows[b].end - rows[b].begin;
+      if (sparse) {
+        const std::vector<float> weights = m3.heads->TokenWeights(states, length);
+        result[b].sparse = SparseFromTokenWeights(weights.data(), batch[b]->ids.data(), length, m3.unused_ids);
+      }
+      if (colbert) result[b].colbert = m3.heads->Colbert(states, length);
+    }
+  }
+  if (onnx_heads && sparse) {
+    // [batch, sequence, 1] or [batch, sequence]: one weight per token.
+    const SessionOutput& w = out[sparse_at];
+    const bool ok = w.shape.size() >= 2 && w.shape[0] == in.batch && w.shape[1] == in.sequence &&
+                    (w.shape.size() == 2 || (w.shape.size() == 3 && w.shape[2] == 1));
+    if (!ok) return Status::Internal("output " + m3.sparse_output + " is not [batch, sequence(, 1)]");
+    for (size_t b = 0; b < batch.size(); ++b) {
+      result[b].sparse = SparseFromTokenWeights(w.data.data() + b * longest + rows[b].begin, batch[b]->ids.data(),
+                                                rows[b].end - rows[b].begin,
+                                                m3.unused_ids);
+    }
+  }
+  if (onnx_heads && colbert) {
+    // [batch, sequence - 1, C] (the rows after CLS, as FlagEmbedding returns
+    // them) or [batch, sequence, C] (row 0 is CLS and is skipped).
+    const SessionOutput& c = out[colbert_at];
+    const bool ok = c.shape.size() == 3 && c.shape[0] == in.batch &&
+                    (c.shape[1] == in.sequence - 1 || c.shape[1] == in.sequence) && c.shape[2] > 0;
+    if (!ok) return Status::Internal("output " + m3.colbert_output + " is not [batch, sequence - 1, dim]");
+    const size_t dim = static_cast<size_t>(c.shape[2]);
+    const size_t stride = static_cast<size_t>(c.shape[1]) * dim;
+    const size_t skip = c.shape[1] == in.sequence ? 1 : 0;
+    for (size_t b = 0; b < batch.size(); ++b) {
+      // Left padding (lasttoken models) shifts the row; bge-m3 pads right.
+      const size_t length = rows[b].end - rows[b].begin;
+      const size_t kept = length > 0 ? length - 1 : 0;
+      result[b].colbert = NormalizedRows(c.data.data() + b * stride + (rows[b].begin + skip) * dim, kept, dim);
+    }
+  }
+  return result;
 }
 
-Result<EmbedResult> Embedder::Embed(const std::vector<std::string>& texts,
-                                    const EmbedOptions& options) const {
+Result<EmbedResult> Embedder::Embed(const std::vector<std::string>& texts, const EmbedOptions& options,
+                                    OutputSet outputs) const {
   std::vector<EncodedInput> encoded;
   encoded.reserve(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -202,7 +307,9 @@ Result<EmbedResult> Embedder::Embed(const std::vector<std::string>& texts,
     return encoded[a].ids.size() < encoded[b].ids.size();
   });
   EmbedResult result;
-  result.vectors.resize(texts.size());
+  if (outputs & kDenseOutput) result.vectors.resize(texts.size());
+  if (outputs & kSparseOutput) result.sparse.resize(texts.size());
+  if (outputs & kColbertOutput) result.colbert.resize(texts.size());
   result.token_counts.resize(texts.size());
   result.truncated.resize(texts.size());
   size_t i = 0;
@@ -212,10 +319,13 @@ Result<EmbedResult> Embedder::Embed(const std::vector<std::string>& texts,
     while (j < order.size() && (j - i + 1) * encoded[order[j]].ids.size() <= max_batch_tokens_) ++j;
     std::vector<const EncodedInput*> batch;
     for (size_t k = i; k < j; ++k) batch.push_back(&encoded[order[k]]);
-    IMI_ASSIGN_OR_RETURN(auto vectors, Infer(batch, options));
+    IMI_ASSIGN_OR_RETURN(std::vector<TextOutputs> got, InferOutputs(batch, options, outputs));
     for (size_t k = i; k < j; ++k) {
       const size_t at = order[k];
-      result.vectors[at] = std::move(vectors[k - i]);
+      TextOutputs& o = got[k - i];
+      if (outputs & kDenseOutput) result.vectors[at] = std::move(o.dense);
+      if (outputs & kSparseOutput) result.sparse[at] = std::move(o.sparse);
+      if (outputs & kColbertOutput) result.colbert[at] = std::move(o.colbert);
       result.token_counts[at] = encoded[at].token_count;
       result.truncated[at] = encoded[at].truncated;
     }

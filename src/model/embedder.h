@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/m3.h"
 #include "model/pooling.h"
 #include "model/variant.h"
 
@@ -21,6 +22,7 @@ class Tokenizer;
 namespace imi::model {
 
 class OnnxSession;
+struct M3Plan;
 
 // How to load a model. Only model_path is required.
 struct EmbedderConfig {
@@ -28,7 +30,7 @@ struct EmbedderConfig {
   std::string tokenizer_path;  // bare layout: tokenizer.json or its directory
   VariantRequest variant;      // auto: best INT8 for this CPU, else FP32
   int threads = 0;             // ONNX Runtime intra-op threads; 0: one per hardware thread
-  std::string output_name;     // empty: last_hidden_state / token_embeddings / sentence_embedding
+  std::string output_name;     // empty: last_hidden_state / token_embeddings / sentence_embedding / dense_vecs
   std::optional<PoolingMode> pooling;     // overrides 1_Pooling/config.json
   std::optional<bool> normalize;          // overrides the Normalize module
   std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
@@ -53,7 +55,9 @@ struct EncodedInput {
 };
 
 struct EmbedResult {
-  std::vector<std::vector<float>> vectors;  // in the caller's order
+  std::vector<std::vector<float>> vectors;  // dense, in the caller's order (when asked for)
+  std::vector<SparseEmbedding> sparse;      // when asked for
+  std::vector<MultiVector> colbert;         // when asked for
   std::vector<size_t> token_counts;
   std::vector<bool> truncated;
 };
@@ -80,6 +84,11 @@ struct ModelInfo {
   int threads = 0;
   std::string output_name;
   double load_ms = 0;
+  // bge-m3: the outputs this model gives (dense always; sparse and colbert
+  // with bge-m3's heads), where the heads come from, and ColBERT's width.
+  OutputSet outputs = kDenseOutput;
+  std::string heads;  // e.g. "sparse_linear.pt, colbert_linear.pt"; empty without
+  size_t colbert_dimension = 0;
 };
 
 // Text in, sentence-transformers vectors out. All const methods are
@@ -104,9 +113,16 @@ class Embedder {
   Result<std::vector<std::vector<float>>> Infer(const std::vector<const EncodedInput*>& batch,
                                                 const EmbedOptions& options) const;
 
+  // Like Infer, for any of the model's outputs (info().outputs) in one run:
+  // dense as Infer gives it, bge-m3's sparse weights and ColBERT vectors
+  // (model/m3.h). Unsupported when an output is asked that the model lacks.
+  Result<std::vector<TextOutputs>> InferOutputs(const std::vector<const EncodedInput*>& batch,
+                                                const EmbedOptions& options, OutputSet outputs) const;
+
   // Encodes all texts, orders them by length, cuts batches by
   // max_batch_tokens (padded), infers, and returns results in input order.
-  Result<EmbedResult> Embed(const std::vector<std::string>& texts, const EmbedOptions& options) const;
+  Result<EmbedResult> Embed(const std::vector<std::string>& texts, const EmbedOptions& options,
+                            OutputSet outputs = kDenseOutput) const;
 
   const ModelInfo& info() const { return info_; }
 
@@ -122,6 +138,7 @@ class Embedder {
   std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
   std::unique_ptr<tokenizer::Tokenizer> truncating_tokenizer_;
   std::unique_ptr<OnnxSession> session_;
+  std::unique_ptr<M3Plan> m3_;
 };
 
 }  // namespace imi::model

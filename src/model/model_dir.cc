@@ -177,6 +177,23 @@ Result<ModelDir> LoadModelDir(const std::string& path, const std::string& tokeni
     if (!def.empty()) dir.default_prompt_name = def;
   }
 
+  // Special tokens by role; a value is a string or an AddedToken object.
+  for (const char* file : {"special_tokens_map.json", "tokenizer_config.json"}) {
+    IMI_ASSIGN_OR_RETURN(auto special, ReadJsonIfPresent(root / file));
+    if (!special || !special->is_object()) continue;
+    for (const char* role : {"bos_token", "cls_token", "eos_token", "sep_token", "pad_token", "unk_token",
+                             "mask_token"}) {
+      auto it = special->find(role);
+      if (it == special->end()) continue;
+      if (it->is_string()) {
+        dir.special_tokens[role] = it->get<std::string>();
+      } else if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) {
+        dir.special_tokens[role] = (*it)["content"].get<std::string>();
+      }
+    }
+    if (!dir.special_tokens.empty()) break;
+  }
+
   // Provenance in the manifest `imi pull` writes (docs/pull.md), when present.
   IMI_ASSIGN_OR_RETURN(auto pulled, ReadJsonIfPresent(root / "imi-pull.json"));
   if (pulled) {

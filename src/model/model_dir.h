@@ -41,6 +41,10 @@ struct ModelDir {
   std::map<std::string, std::string> prompts;
   std::optional<std::string> default_prompt_name;
 
+  // special_tokens_map.json (else tokenizer_config.json): role -> token text,
+  // e.g. "cls_token" -> "<s>". Empty when neither file names any.
+  std::map<std::string, std::string> special_tokens;
+
   // Longest input the position table allows: max_position_embeddings, less
   // padding_idx + 1 for XLM-RoBERTa (positions start after the pad id); 0 if unknown.
   size_t PositionLimit() const;

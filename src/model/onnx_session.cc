@@ -35,6 +35,7 @@ struct OnnxSession::Impl {
   std::vector<std::string> input_names;
   std::vector<InputRole> roles;
   std::vector<ONNXTensorElementDataType> input_types;
+  std::vector<OutputInfo> outputs;
   std::string output_name;
   bool output_is_pooled = false;
   int64_t hidden = 0;
@@ -100,6 +101,12 @@ Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions&
     std::vector<std::string> outputs;
     for (size_t i = 0; i < s.GetOutputCount(); ++i) {
       outputs.push_back(s.GetOutputNameAllocated(i, alloc).get());
+      Ort::TypeInfo type_info = s.GetOutputTypeInfo(i);
+      if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) continue;
+      auto tensor = type_info.GetTensorTypeAndShapeInfo();
+      if (tensor.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) continue;
+      const std::vector<int64_t> shape = tensor.GetShape();
+      impl->outputs.push_back({outputs.back(), shape.size(), shape.empty() || shape.back() < 0 ? 0 : shape.back()});
     }
     size_t chosen = outputs.size();
     if (!options.output_name.empty()) {
@@ -109,14 +116,15 @@ Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions&
                                 JoinNames(outputs) + ")");
       }
     } else {
-      for (const char* want : {"last_hidden_state", "token_embeddings", "sentence_embedding"}) {
+      for (const char* want : {"last_hidden_state", "token_embeddings", "sentence_embedding", "dense_vecs",
+                               "dense_embeddings"}) {
         chosen = std::find(outputs.begin(), outputs.end(), want) - outputs.begin();
         if (chosen < outputs.size()) break;
       }
       if (chosen == outputs.size()) {
         if (outputs.size() != 1) {
           return Status::InvalidArgument("cannot tell which model output holds embeddings (" +
-                                         JoinNames(outputs) + "); name one with --output");
+                                         JoinNames(outputs) + "); name one with --onnx-output");
         }
         chosen = 0;
       }
@@ -142,9 +150,22 @@ Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions&
 }
 
 Result<SessionOutput> OnnxSession::Run(const SessionInputs& in) const {
+  IMI_ASSIGN_OR_RETURN(std::vector<SessionOutput> out, RunOutputs(in, {impl_->output_name}));
+  return std::move(out[0]);
+}
+
+Result<std::vector<SessionOutput>> OnnxSession::RunOutputs(const SessionInputs& in,
+                                                           const std::vector<std::string>& names) const {
   const size_t n = static_cast<size_t>(in.batch * in.sequence);
   if (in.batch <= 0 || in.sequence <= 0 || in.input_ids.size() != n || in.attention_mask.size() != n) {
     return Status::InvalidArgument("batch inputs do not match their shape");
+  }
+  std::vector<const char*> output_names;
+  for (const std::string& name : names) {
+    auto it = std::find_if(impl_->outputs.begin(), impl_->outputs.end(),
+                           [&](const OutputInfo& o) { return o.name == name; });
+    if (it == impl_->outputs.end()) return Status::NotFound("model has no float output '" + name + "'");
+    output_names.push_back(it->name.c_str());
   }
   const std::array<int64_t, 2> dims = {in.batch, in.sequence};
   std::vector<int64_t> positions;
@@ -153,7 +174,7 @@ Result<SessionOutput> OnnxSession::Run(const SessionInputs& in) const {
   try {
     Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
     std::vector<Ort::Value> values;
-    std::vector<const char*> names;
+    std::vector<const char*> input_names;
     for (size_t i = 0; i < impl_->roles.size(); ++i) {
       const std::vector<int64_t>* source = nullptr;
       switch (impl_->roles[i]) {
@@ -186,16 +207,17 @@ Result<SessionOutput> OnnxSession::Run(const SessionInputs& in) const {
         values.push_back(Ort::Value::CreateTensor<int64_t>(
             mem, const_cast<int64_t*>(source->data()), n, dims.data(), dims.size()));
       }
-      names.push_back(impl_->input_names[i].c_str());
+      input_names.push_back(impl_->input_names[i].c_str());
     }
-    const char* output = impl_->output_name.c_str();
-    auto results = impl_->session->Run(Ort::RunOptions{nullptr}, names.data(), values.data(),
-                                       values.size(), &output, 1);
-    auto info = results[0].GetTensorTypeAndShapeInfo();
-    SessionOutput out;
-    out.shape = info.GetShape();
-    const float* data = results[0].GetTensorData<float>();
-    out.data.assign(data, data + info.GetElementCount());
+    auto results = impl_->session->Run(Ort::RunOptions{nullptr}, input_names.data(), values.data(),
+                                       values.size(), output_names.data(), output_names.size());
+    std::vector<SessionOutput> out(results.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      auto info = results[i].GetTensorTypeAndShapeInfo();
+      out[i].shape = info.GetShape();
+      const float* data = results[i].GetTensorData<float>();
+      out[i].data.assign(data, data + info.GetElementCount());
+    }
     return out;
   } catch (const Ort::Exception& e) {
     return Status::Internal(std::string("ONNX Runtime run failed: ") + e.what());
@@ -205,6 +227,7 @@ Result<SessionOutput> OnnxSession::Run(const SessionInputs& in) const {
 }
 
 const std::vector<std::string>& OnnxSession::input_names() const { return impl_->input_names; }
+const std::vector<OutputInfo>& OnnxSession::outputs() const { return impl_->outputs; }
 const std::string& OnnxSession::output_name() const { return impl_->output_name; }
 bool OnnxSession::output_is_pooled() const { return impl_->output_is_pooled; }
 int64_t OnnxSession::output_hidden_size() const { return impl_->hidden; }

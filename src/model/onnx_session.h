@@ -13,7 +13,9 @@ namespace imi::model {
 struct OnnxSessionOptions {
   std::string model_path;     // an .onnx file (external data next to it is found by ORT)
   int intra_op_threads = 0;   // 0: one per hardware thread
-  std::string output_name;    // empty: last_hidden_state, token_embeddings, then sentence_embedding
+  // empty: last_hidden_state, token_embeddings, sentence_embedding, then the
+  // dense output of a bge-m3 export (dense_vecs, dense_embeddings)
+  std::string output_name;
 };
 
 // One padded batch, row-major [batch, sequence]; right padding, mask 1 on tokens.
@@ -30,6 +32,14 @@ struct SessionInputs {
 struct SessionOutput {
   std::vector<int64_t> shape;
   std::vector<float> data;
+};
+
+// One output of the graph as declared: its rank and last dimension (0 when
+// symbolic). Only float32 outputs are listed.
+struct OutputInfo {
+  std::string name;
+  size_t rank = 0;
+  int64_t last_dim = 0;
 };
 
 // The ONNX Runtime adapter: the only code in imi that includes ONNX Runtime
@@ -50,8 +60,14 @@ class OnnxSession {
   // Runs one batch. InvalidArgument for inconsistent input sizes; Internal
   // for a failure inside ONNX Runtime (the message carries its text).
   Result<SessionOutput> Run(const SessionInputs& inputs) const;
+  // Runs one batch and returns the named outputs (float32, names from
+  // outputs()) in the order asked. Same errors as Run.
+  Result<std::vector<SessionOutput>> RunOutputs(const SessionInputs& inputs,
+                                                const std::vector<std::string>& names) const;
 
   const std::vector<std::string>& input_names() const;
+  // Every float32 output of the graph.
+  const std::vector<OutputInfo>& outputs() const;
   const std::string& output_name() const;
   // True when the output is already pooled ([batch, hidden]).
   bool output_is_pooled() const;

@@ -22,24 +22,36 @@ int RunCommand(const std::string& command, std::string* output, bool merge_stder
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+namespace {
+
+// Runs `script` OUT_DIR SOURCE_DIR SHARED_DIR NODE_MODULES once under a lock.
+Fixtures Generate(const std::string& subdir, const std::string& script) {
+  Fixtures f;
+  f.dir = std::string(IMI_BINARY_DIR) + "/tests/model/" + subdir;
+  std::filesystem::create_directories(f.dir);
+  const std::string cmd = "flock " + f.dir + ".lock sh " + IMI_SOURCE_DIR + "/tests/model/" + script + " " + f.dir +
+                          " " + IMI_SOURCE_DIR + " " + IMI_SHARED_DIR + " " + IMI_SOURCE_DIR +
+                          "/.deps/node/node_modules";
+  std::string log;
+  const int rc = RunCommand(cmd, &log, true);
+  std::ifstream skip(f.dir + "/skip.txt");
+  if (skip) {
+    std::getline(skip, f.skip_reason);
+  } else if (rc != 0) {
+    f.error = "generating test models failed (exit " + std::to_string(rc) + "): " + log;
+  }
+  return f;
+}
+
+}  // namespace
+
 const Fixtures& GetFixtures() {
-  static const Fixtures fixtures = [] {
-    Fixtures f;
-    f.dir = std::string(IMI_BINARY_DIR) + "/tests/model/generated";
-    std::filesystem::create_directories(f.dir);
-    const std::string cmd = "flock " + f.dir + ".lock sh " + IMI_SOURCE_DIR +
-                            "/tests/model/make_fixtures.sh " + f.dir + " " + IMI_SOURCE_DIR + " " +
-                            IMI_SHARED_DIR + " " + IMI_SOURCE_DIR + "/.deps/node/node_modules";
-    std::string log;
-    const int rc = RunCommand(cmd, &log, true);
-    std::ifstream skip(f.dir + "/skip.txt");
-    if (skip) {
-      std::getline(skip, f.skip_reason);
-    } else if (rc != 0) {
-      f.error = "generating test models failed (exit " + std::to_string(rc) + "): " + log;
-    }
-    return f;
-  }();
+  static const Fixtures fixtures = Generate("generated", "make_fixtures.sh");
+  return fixtures;
+}
+
+const Fixtures& GetM3Fixtures() {
+  static const Fixtures fixtures = Generate("generated-m3", "make_m3_fixtures.sh");
   return fixtures;
 }
 

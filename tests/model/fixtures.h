@@ -17,9 +17,15 @@ struct Fixtures {
 };
 
 const Fixtures& GetFixtures();
+// The bge-m3 and cross-encoder models and references (make_m3_fixtures.sh).
+const Fixtures& GetM3Fixtures();
 
 #define IMI_REQUIRE_FIXTURES(f)                               \
   const auto& f = ::imi::model::testing::GetFixtures();       \
+  if (!f.error.empty()) FAIL() << f.error;                    \
+  if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason
+#define IMI_REQUIRE_M3_FIXTURES(f)                            \
+  const auto& f = ::imi::model::testing::GetM3Fixtures();     \
   if (!f.error.empty()) FAIL() << f.error;                    \
   if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason
 
