@@ -257,9 +257,12 @@ def reference_m3(args):
     ids_file = _read_json(args.ids)
     weights = ids_file.get("weights", [0.4, 0.2, 0.4])
     outputs = []
+    dropped = 0  # special-token positions with a positive weight (what dropping them changes)
     for ids in ids_file["texts"]:
         tokens = architecture.forward(arch, shape, onnx_weights, ids)
         outputs.append(heads.m3_outputs(tokens, ids, m3, unused))
+        weights_all = tokens @ np.asarray(m3["sparse"]["weight"], np.float64).T + m3["sparse"]["bias"]
+        dropped += sum(1 for w, i in zip(weights_all[:, 0], ids) if i in unused and w > 0)
     texts = []
     for dense, sparse, colbert in outputs:
         order = sorted(sparse)
@@ -272,7 +275,8 @@ def reference_m3(args):
         (qd, qs, qc), (pd, ps, pc) = outputs[q], outputs[p]
         pairs.append(heads.compute_score(heads.dense_score(qd, pd), heads.sparse_score(qs, ps),
                                          heads.colbert_score(qc, pc), weights))
-    _write_json(args.out, {"model": args.model, "unused_ids": sorted(unused), "weights": weights,
+    _write_json(args.out, {"model": args.model, "unused_ids": sorted(unused), "dropped_positive": dropped,
+                           "weights": weights,
                            "texts": texts, "pairs": pairs})
     print(f"modelgen: m3 outputs of {len(texts)} inputs and {len(pairs)} pair scores -> {args.out}")
 
