@@ -22,6 +22,9 @@ std::string EmbedOptions::InferKey() const {
   key += normalize.has_value() ? (*normalize ? "n1" : "n0") : "n-";
   key += '/';
   key += dimensions.has_value() ? std::to_string(*dimensions) : "-";
+  key += '/';
+  key += std::to_string(outputs);
+  if (rerank) key += "/rerank";
   return key;
 }
 
@@ -31,7 +34,7 @@ struct Batcher::Job {
   const std::vector<std::unique_ptr<PreparedInput>>* inputs = nullptr;
   const EmbedOptions* options = nullptr;
   std::string key;
-  std::vector<std::vector<float>> vectors;
+  std::vector<InferOutput> vectors;
   size_t remaining = 0;
   Status status;
   bool done = false;
@@ -62,10 +65,9 @@ size_t Batcher::queued_inputs() const {
   return pending_.size();
 }
 
-Result<std::vector<std::vector<float>>> Batcher::Embed(
-    const std::vector<std::unique_ptr<PreparedInput>>& inputs, const EmbedOptions& options,
-    RequestTimings* timings) {
-  if (inputs.empty()) return std::vector<std::vector<float>>{};
+Result<std::vector<InferOutput>> Batcher::Embed(const std::vector<std::unique_ptr<PreparedInput>>& inputs,
+                                               const EmbedOptions& options, RequestTimings* timings) {
+  if (inputs.empty()) return std::vector<InferOutput>{};
   Job job;
   job.inputs = &inputs;
   job.options = &options;
@@ -161,7 +163,7 @@ void Batcher::RunBatch(const std::vector<Item>& items, size_t begin, size_t end)
   }
   // Every input of the batch shares the key, so the first one's options
   // stand for all of them.
-  Result<std::vector<std::vector<float>>> result = backend_.Infer(batch, *items[begin].job->options);
+  Result<std::vector<InferOutput>> result = backend_.Infer(batch, *items[begin].job->options);
   if (result.ok() && result->size() != batch.size()) {
     result = Status::Internal("the backend returned " + std::to_string(result->size()) + " vectors for " +
                               std::to_string(batch.size()) + " inputs");

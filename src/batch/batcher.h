@@ -58,12 +58,12 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
-  // Blocks until the inputs' vectors are computed; returns them in order.
+  // Blocks until the inputs' outputs are computed; returns them in order.
+  // Embedding requests and rerank pairs share the queue and its limits.
   // ResourceExhausted when the queue cannot take them all (retry later);
   // Unavailable after Stop; the backend's error when inference failed.
-  Result<std::vector<std::vector<float>>> Embed(const std::vector<std::unique_ptr<PreparedInput>>& inputs,
-                                                const EmbedOptions& options,
-                                                RequestTimings* timings = nullptr);
+  Result<std::vector<InferOutput>> Embed(const std::vector<std::unique_ptr<PreparedInput>>& inputs,
+                                         const EmbedOptions& options, RequestTimings* timings = nullptr);
 
   // Refuses new work, finishes everything queued, joins the worker.
   void Stop();

@@ -8,6 +8,10 @@
 
 namespace imi::batch {
 
+static_assert(static_cast<unsigned>(kDenseOutput) == model::kDenseOutput &&
+              static_cast<unsigned>(kSparseOutput) == model::kSparseOutput &&
+              static_cast<unsigned>(kColbertOutput) == model::kColbertOutput);
+
 namespace {
 
 class EncodedText : public PreparedInput {
@@ -57,6 +61,10 @@ Result<std::unique_ptr<EmbedderBackend>> EmbedderBackend::Create(std::unique_ptr
   backend->info_.normalize = m.normalize;
   backend->info_.threads = m.threads;
   for (const auto& [name, prompt] : m.prompts) backend->info_.prompt_names.push_back(name);
+  // model:: and batch:: output bits are the same numbers (checked below).
+  backend->info_.outputs = m.outputs;
+  backend->info_.heads = m.heads;
+  backend->info_.colbert_dimension = m.colbert_dimension;
 
   backend->tokenizer_path_ = tokenizer_path.empty() ? m.root : tokenizer_path;
 
@@ -124,19 +132,54 @@ Result<std::unique_ptr<PreparedInput>> EmbedderBackend::EncodeTokens(const std::
   return std::unique_ptr<PreparedInput>(std::make_unique<EncodedText>(std::move(input)));
 }
 
-Result<std::vector<std::vector<float>>> EmbedderBackend::Infer(const std::vector<const PreparedInput*>& batch,
-                                                               const EmbedOptions& options) const {
+void EmbedderBackend::AttachReranker(std::unique_ptr<model::CrossEncoder> reranker) {
+  const model::CrossEncoderInfo& r = reranker->info();
+  reranker_info_.model_id = r.id;
+  reranker_info_.revision = r.revision;
+  reranker_info_.variant = r.variant_file;
+  reranker_info_.max_length = r.max_length;
+  reranker_info_.sigmoid = r.activation == model::ScoreActivation::kSigmoid;
+  reranker_ = std::move(reranker);
+}
+
+Result<std::unique_ptr<PreparedInput>> EmbedderBackend::EncodePair(std::string_view query, std::string_view text,
+                                                                   const EmbedOptions& options) const {
+  if (reranker_ == nullptr) return EmbeddingBackend::EncodePair(query, text, options);
+  if (options.truncate_left) {
+    return Status::Unsupported("truncation_direction \"Left\" is not supported; use \"Right\"");
+  }
+  IMI_ASSIGN_OR_RETURN(model::EncodedInput input, reranker_->EncodePair(query, text, options.truncate));
+  return std::unique_ptr<PreparedInput>(std::make_unique<EncodedText>(std::move(input)));
+}
+
+Result<std::vector<InferOutput>> EmbedderBackend::Infer(const std::vector<const PreparedInput*>& batch,
+                                                        const EmbedOptions& options) const {
+  if (options.rerank && reranker_ == nullptr) return EmbeddingBackend::EncodePair("", "", options).status();
   const model::EmbedOptions model_options = ToModelOptions(options);
-  std::vector<std::vector<float>> vectors;
-  vectors.reserve(batch.size());
+  std::vector<InferOutput> outputs;
+  outputs.reserve(batch.size());
   std::vector<const model::EncodedInput*> run;
   size_t run_longest = 0;
   // Cuts the batch, in its order, into runs whose padded size stays within
   // max_run_tokens_; each run is one ONNX Runtime call.
   auto flush = [&]() -> Status {
     if (run.empty()) return Status::Ok();
-    IMI_ASSIGN_OR_RETURN(std::vector<std::vector<float>> part, embedder_->Infer(run, model_options));
-    for (auto& v : part) vectors.push_back(std::move(v));
+    if (options.rerank) {
+      IMI_ASSIGN_OR_RETURN(std::vector<float> logits, reranker_->Infer(run));
+      for (float logit : logits) outputs.push_back(InferOutput{{logit}, {}, {}});
+    } else {
+      IMI_ASSIGN_OR_RETURN(std::vector<model::TextOutputs> part,
+                           embedder_->InferOutputs(run, model_options, options.outputs));
+      for (model::TextOutputs& o : part) {
+        InferOutput out;
+        out.vector = std::move(o.dense);
+        out.sparse.indices = std::move(o.sparse.ids);
+        out.sparse.values = std::move(o.sparse.weights);
+        out.colbert.dim = o.colbert.dim;
+        out.colbert.values = std::move(o.colbert.values);
+        outputs.push_back(std::move(out));
+      }
+    }
     run.clear();
     run_longest = 0;
     return Status::Ok();
@@ -149,10 +192,12 @@ Result<std::vector<std::vector<float>>> EmbedderBackend::Infer(const std::vector
     run_longest = std::max(run_longest, input->ids.size());
   }
   IMI_RETURN_IF_ERROR(flush());
-  if (options.normalize.value_or(false) && !info_.normalize) {
-    for (auto& v : vectors) L2Normalize(&v);
+  if (!options.rerank && options.normalize.value_or(false) && !info_.normalize) {
+    for (auto& o : outputs) {
+      if (!o.vector.empty()) L2Normalize(&o.vector);
+    }
   }
-  return vectors;
+  return outputs;
 }
 
 Result<std::vector<TokenInfo>> EmbedderBackend::Tokenize(std::string_view text, bool add_special_tokens) const {

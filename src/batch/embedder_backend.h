@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "batch/embedding_backend.h"
+#include "model/cross_encoder.h"
 #include "model/embedder.h"
 
 namespace imi::tokenizer {
@@ -31,13 +32,20 @@ class EmbedderBackend : public EmbeddingBackend {
                                                          size_t max_run_tokens = 1024);
   ~EmbedderBackend() override;
 
+  // Serves `reranker` beside the embedding model (EncodePair, and Infer with
+  // options.rerank). Call before the backend is shared; not thread-safe.
+  void AttachReranker(std::unique_ptr<model::CrossEncoder> reranker);
+
   Result<std::unique_ptr<PreparedInput>> Encode(std::string_view text, const EmbedOptions& options) const override;
   Result<std::unique_ptr<PreparedInput>> EncodeTokens(const std::vector<int32_t>& ids,
                                                       const EmbedOptions& options) const override;
-  Result<std::vector<std::vector<float>>> Infer(const std::vector<const PreparedInput*>& batch,
-                                                const EmbedOptions& options) const override;
+  Result<std::unique_ptr<PreparedInput>> EncodePair(std::string_view query, std::string_view text,
+                                                    const EmbedOptions& options) const override;
+  Result<std::vector<InferOutput>> Infer(const std::vector<const PreparedInput*>& batch,
+                                         const EmbedOptions& options) const override;
   Result<std::vector<TokenInfo>> Tokenize(std::string_view text, bool add_special_tokens) const override;
   const BackendInfo& info() const override { return info_; }
+  const RerankerInfo* reranker() const override { return reranker_ ? &reranker_info_ : nullptr; }
 
   const model::Embedder& embedder() const { return *embedder_; }
 
@@ -46,6 +54,8 @@ class EmbedderBackend : public EmbeddingBackend {
   Status CheckNormalize(const EmbedOptions& options) const;
 
   std::unique_ptr<model::Embedder> embedder_;
+  std::unique_ptr<model::CrossEncoder> reranker_;
+  RerankerInfo reranker_info_;
   std::string tokenizer_path_;
   mutable std::once_flag tokenizer_once_;
   mutable std::unique_ptr<tokenizer::Tokenizer> tokenizer_;

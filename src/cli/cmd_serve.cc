@@ -18,6 +18,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/version_info.h"
+#include "model/cross_encoder.h"
 #include "model/embedder.h"
 #include "model/onnx_runtime_info.h"
 #include "server/api.h"
@@ -55,6 +56,10 @@ struct ServeFlags {
   bool no_access_log = false;
   std::string store_dir;  // embedded vector store for /collections
   std::string pg_dsn;     // or PostgreSQL + pgvector
+  std::string reranker;   // cross-encoder for /rerank, /v1/rerank and search "rerank"
+  std::string reranker_variant = "auto";
+  size_t reranker_max_length = 0;
+  std::string reranker_activation;
 };
 
 std::string Env(const char* name) {
@@ -137,13 +142,33 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   const model::ModelInfo info = embedder->info();
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<batch::EmbedderBackend> backend,
                        batch::EmbedderBackend::Create(std::move(embedder), flags.tokenizer, flags.max_run_tokens));
+  std::string reranker_line;
+  if (!flags.reranker.empty()) {
+    model::CrossEncoderConfig rc;
+    rc.model_path = flags.reranker;
+    IMI_ASSIGN_OR_RETURN(rc.variant, model::ParseVariantRequest(flags.reranker_variant));
+    rc.threads = flags.threads;
+    if (flags.reranker_max_length > 0) rc.max_length = flags.reranker_max_length;
+    if (!flags.reranker_activation.empty()) {
+      IMI_ASSIGN_OR_RETURN(rc.activation, model::ParseScoreActivation(flags.reranker_activation));
+    }
+    auto reranker = model::CrossEncoder::Load(rc);
+    if (!reranker.ok()) return reranker.status().WithContext("reranker " + flags.reranker);
+    IMI_ASSIGN_OR_RETURN(model::EncodedInput pair, (*reranker)->EncodePair("ウォームアップ", "warm up"));
+    IMI_RETURN_IF_ERROR((*reranker)->Infer({&pair}).status());
+    const model::CrossEncoderInfo& r = (*reranker)->info();
+    reranker_line = " reranker=" + r.id + " (" + r.variant_file + ", max_length=" + std::to_string(r.max_length) +
+                    ", " + std::string(model::ScoreActivationName(r.activation)) + ")";
+    backend->AttachReranker(std::move(reranker).value());
+  }
   api->SetBackend(std::move(backend));
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   std::fprintf(stderr,
-               "imi serve: ready on %s model=%s variant=%s (%s) threads=%d dimension=%zu max_length=%zu "
+               "imi serve: ready on %s model=%s variant=%s (%s) threads=%d dimension=%zu max_length=%zu%s%s%s "
                "startup_ms=%.0f\n",
                address.c_str(), info.id.c_str(), info.variant_file.c_str(), info.variant_reason.c_str(),
-               info.threads, info.dimension, info.max_seq_length, ms);
+               info.threads, info.dimension, info.max_seq_length, info.heads.empty() ? "" : " outputs=",
+               info.heads.empty() ? "" : model::OutputSetName(info.outputs).c_str(), reranker_line.c_str(), ms);
   return Status::Ok();
 }
 
@@ -274,6 +299,16 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Embedded vector store directory for /collections (default: IMI_PG_DSN if set, else ./imi-data, "
                   "created on first use)");
   cmd->add_option("--pg", flags->pg_dsn, "PostgreSQL + pgvector DSN for /collections instead of --store [IMI_PG_DSN]");
+  cmd->add_option("--reranker", flags->reranker,
+                  "Cross-encoder model directory (sequence classification ONNX, e.g. bge-reranker-v2-m3) served by "
+                  "/rerank, /v1/rerank and search \"rerank\"");
+  cmd->add_option("--reranker-variant", flags->reranker_variant, "The reranker's ONNX variant: auto, fp32, int8, FILE")
+      ->capture_default_str();
+  cmd->add_option("--reranker-max-length", flags->reranker_max_length,
+                  "Tokens per (query, text) pair (default: the reranker's model_max_length)");
+  cmd->add_option("--reranker-activation", flags->reranker_activation,
+                  "sigmoid or identity for /v1/rerank and search scores (default: the model's configuration)")
+      ->check(CLI::IsMember({"sigmoid", "identity"}));
   cmd->callback([flags, exit_code, cmd] {
     ServeFlags resolved = *flags;
     // The original service's environment applies where no flag was given.

@@ -25,6 +25,14 @@ EmbedService::EmbedService(const batch::EmbeddingBackend& backend, batch::Batche
     : backend_(backend), metrics_(metrics), batcher_(backend, options, metrics) {}
 
 Status EmbedService::CheckOptions(const batch::EmbedOptions& options) const {
+  if (options.outputs == 0) return Status::InvalidArgument("no output asked for");
+  if ((options.outputs & ~backend_.info().outputs) != 0) {
+    return Status::Unsupported(
+        "the served model has no " +
+        std::string((options.outputs & ~backend_.info().outputs & batch::kSparseOutput) ? "sparse" : "colbert") +
+        " output; bge-m3's sparse and ColBERT outputs need its sparse_linear.pt / colbert_linear.pt or an ONNX "
+        "export with dense_vecs, sparse_vecs, colbert_vecs (docs/models.md)");
+  }
   const size_t dimension = backend_.info().dimension;
   if (options.dimensions.has_value() && (*options.dimensions == 0 || *options.dimensions > dimension)) {
     return Status::Unprocessable("dimensions must be between 1 and the model's dimension " +
@@ -70,6 +78,29 @@ Result<EmbedOutcome> EmbedService::EmbedTokens(const std::vector<std::vector<int
   return Run(std::move(inputs), options, tokenize_seconds);
 }
 
+Result<EmbedOutcome> EmbedService::Rerank(const std::string& query, const std::vector<std::string>& texts,
+                                          const batch::EmbedOptions& given, std::string_view field) {
+  if (backend_.reranker() == nullptr) {
+    return Status::Unsupported("this server has no reranker; start imi serve with --reranker DIR");
+  }
+  if (texts.empty()) return Status::Unprocessable(std::string(field) + " must not be empty");
+  batch::EmbedOptions options = given;
+  options.rerank = true;
+  const Clock::time_point start = Clock::now();
+  std::vector<std::unique_ptr<batch::PreparedInput>> inputs;
+  inputs.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].empty()) {
+      return Status::Unprocessable(FieldAt(field, i, texts.size()) + " must not be an empty string");
+    }
+    auto input = backend_.EncodePair(query, texts[i], options);
+    if (!input.ok()) return input.status().WithContext(FieldAt(field, i, texts.size()));
+    inputs.push_back(std::move(input).value());
+  }
+  const double tokenize_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return Run(std::move(inputs), options, tokenize_seconds);
+}
+
 Result<EmbedOutcome> EmbedService::Run(std::vector<std::unique_ptr<batch::PreparedInput>> inputs,
                                        const batch::EmbedOptions& options, double tokenize_seconds) {
   EmbedOutcome outcome;
@@ -80,14 +111,27 @@ Result<EmbedOutcome> EmbedService::Run(std::vector<std::unique_ptr<batch::Prepar
   }
   if (metrics_ != nullptr) metrics_->OnTokenize(tokenize_seconds);
   batch::RequestTimings timings;
-  IMI_ASSIGN_OR_RETURN(outcome.vectors, batcher_.Embed(inputs, options, &timings));
+  IMI_ASSIGN_OR_RETURN(std::vector<batch::InferOutput> outputs, batcher_.Embed(inputs, options, &timings));
   outcome.queue_seconds = timings.queue_seconds;
   outcome.infer_seconds = timings.infer_seconds;
   if (metrics_ != nullptr) metrics_->OnQueueWait(timings.queue_seconds);
-  for (const auto& vector : outcome.vectors) {
-    for (float v : vector) {
-      if (!std::isfinite(v)) return Status::Internal("the model produced a non-finite value");
+  auto finite = [](const std::vector<float>& values) {
+    for (float v : values) {
+      if (!std::isfinite(v)) return false;
     }
+    return true;
+  };
+  for (batch::InferOutput& o : outputs) {
+    if (!finite(o.vector) || !finite(o.sparse.values) || !finite(o.colbert.values)) {
+      return Status::Internal("the model produced a non-finite value");
+    }
+    if (options.rerank) {
+      outcome.scores.push_back(o.vector.empty() ? 0.0f : o.vector[0]);
+      continue;
+    }
+    if (options.outputs & batch::kDenseOutput) outcome.vectors.push_back(std::move(o.vector));
+    if (options.outputs & batch::kSparseOutput) outcome.sparse.push_back(std::move(o.sparse));
+    if (options.outputs & batch::kColbertOutput) outcome.colbert.push_back(std::move(o.colbert));
   }
   return outcome;
 }

@@ -17,7 +17,10 @@ namespace imi::server {
 
 // Vectors of one request plus what the routes report about it.
 struct EmbedOutcome {
-  std::vector<std::vector<float>> vectors;
+  std::vector<std::vector<float>> vectors;     // dense (options.outputs has kDenseOutput)
+  std::vector<batch::SparseVector> sparse;     // options.outputs has kSparseOutput
+  std::vector<batch::TokenVectors> colbert;    // options.outputs has kColbertOutput
+  std::vector<float> scores;                   // Rerank: raw scores in the texts' order
   size_t prompt_tokens = 0;     // tokens fed to the model, specials included
   size_t truncated_inputs = 0;  // inputs cut to the model's maximum length
   double tokenize_seconds = 0;
@@ -41,7 +44,13 @@ class EmbedService {
   Result<EmbedOutcome> EmbedTokens(const std::vector<std::vector<int32_t>>& inputs,
                                    const batch::EmbedOptions& options, std::string_view field);
 
-  // Checks options against the model (dimensions in 1..dimension).
+  // Scores (query, texts[i]) with the reranker through the same queue;
+  // outcome.scores holds the raw scores. Unsupported without a reranker;
+  // Unprocessable for an empty list or text.
+  Result<EmbedOutcome> Rerank(const std::string& query, const std::vector<std::string>& texts,
+                              const batch::EmbedOptions& options, std::string_view field);
+
+  // Checks options against the model (dimensions in 1..dimension; outputs it has).
   Status CheckOptions(const batch::EmbedOptions& options) const;
 
   const batch::EmbeddingBackend& backend() const { return backend_; }

@@ -73,6 +73,20 @@ Result<HttpResponse> HandleTokenize(RouteContext& ctx, const HttpRequest& reques
 
 // TEI's POST / and SageMaker's POST /invocations: TEI's embed ({"inputs"}).
 Result<HttpResponse> HandleTeiEmbed(RouteContext& ctx, const HttpRequest& request);
+// --- routes_m3.cc: bge-m3's sparse and ColBERT outputs ---
+Result<HttpResponse> HandleEmbedSparse(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleEmbedAll(RouteContext& ctx, const HttpRequest& request);
+// The original API's "output": "dense" | "sparse" | "colbert" | "all" or an
+// array of them, as batch::OutputBits; dense when absent. InvalidArgument
+// names a bad value.
+Result<unsigned> ReadOutputs(const nlohmann::json& body);
+// POST /embed {"texts", "output"} for outputs other than dense alone.
+Result<HttpResponse> EmbedOriginalWithOutputs(RouteContext& ctx, const std::vector<std::string>& texts,
+                                              unsigned outputs);
+
+// --- routes_rerank.cc: TEI's /rerank and the Cohere/Jina /v1/rerank ---
+Result<HttpResponse> HandleTeiRerank(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleV1Rerank(RouteContext& ctx, const HttpRequest& request);
 
 // --- routes_compat.cc: OpenAI and Ollama ---
 Result<HttpResponse> HandleOpenAiEmbeddings(RouteContext& ctx, const HttpRequest& request);

@@ -97,6 +97,8 @@ Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& reque
       return Status::InvalidArgument("'texts' must be an array of strings");
     }
     IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "texts", ctx.config.max_client_batch));
+    IMI_ASSIGN_OR_RETURN(const unsigned outputs, ReadOutputs(body));
+    if (outputs != batch::kDenseOutput) return EmbedOriginalWithOutputs(ctx, texts, outputs);
     IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
     IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(texts, {}, "texts"));
     std::string out = "{\"vectors\":" + VectorsArray(outcome.vectors);

@@ -24,15 +24,34 @@ const char* StateName(ServeState state) {
 nlohmann::json ModelJson(const RouteContext& ctx) {
   if (ctx.service == nullptr) return nullptr;
   const batch::BackendInfo& info = ctx.service->backend().info();
-  return {{"id", info.model_id},
-          {"revision", RevisionJson(info.revision)},
-          {"variant", info.variant},
-          {"dimension", info.dimension},
-          {"max_length", info.max_seq_length},
-          {"pooling", info.pooling},
-          {"normalize", info.normalize},
-          {"prompts", info.prompt_names},
-          {"threads", info.threads}};
+  nlohmann::json outputs = nlohmann::json::array();
+  for (auto [bit, name] : {std::pair{batch::kDenseOutput, "dense"}, {batch::kSparseOutput, "sparse"},
+                           {batch::kColbertOutput, "colbert"}}) {
+    if (info.outputs & bit) outputs.push_back(name);
+  }
+  nlohmann::json out = {{"id", info.model_id},
+                        {"revision", RevisionJson(info.revision)},
+                        {"variant", info.variant},
+                        {"dimension", info.dimension},
+                        {"max_length", info.max_seq_length},
+                        {"pooling", info.pooling},
+                        {"normalize", info.normalize},
+                        {"prompts", info.prompt_names},
+                        {"threads", info.threads},
+                        {"outputs", outputs}};
+  if (info.outputs & batch::kColbertOutput) out["colbert_dimension"] = info.colbert_dimension;
+  return out;
+}
+
+// The reranker served beside the model (--reranker), or null.
+nlohmann::json RerankerJson(const RouteContext& ctx) {
+  if (ctx.service == nullptr || ctx.service->backend().reranker() == nullptr) return nullptr;
+  const batch::RerankerInfo& r = *ctx.service->backend().reranker();
+  return {{"id", r.model_id},
+          {"revision", RevisionJson(r.revision)},
+          {"variant", r.variant},
+          {"max_length", r.max_length},
+          {"activation", r.sigmoid ? "sigmoid" : "identity"}};
 }
 
 // Files of swagger-ui-dist that /docs uses, with their content types.
@@ -208,6 +227,7 @@ Result<HttpResponse> HandleRoot(RouteContext& ctx, const HttpRequest& request) {
       {"version", ctx.config.version},
       {"status", StateName(ctx.state)},
       {"model", ModelJson(ctx)},
+      {"reranker", RerankerJson(ctx)},
       {"limits",
        {{"payload_limit_bytes", ctx.config.payload_limit_bytes},
         {"max_client_batch", ctx.config.max_client_batch},

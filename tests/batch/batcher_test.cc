@@ -40,7 +40,7 @@ TEST(BatcherTest, ReturnsEachInputsVectorInTheCallersOrder) {
   auto vectors = batcher.Embed(EncodeAll(backend, texts), {});
   ASSERT_TRUE(vectors.ok()) << vectors.status().ToString();
   ASSERT_EQ(vectors->size(), texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ((*vectors)[i], backend.ExpectedVector(texts[i])) << i;
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ((*vectors)[i].vector, backend.ExpectedVector(texts[i])) << i;
 }
 
 TEST(BatcherTest, SixtyFourConcurrentClientsEachGetTheirOwnVectors) {
@@ -61,7 +61,7 @@ TEST(BatcherTest, SixtyFourConcurrentClientsEachGetTheirOwnVectors) {
           continue;
         }
         for (size_t i = 0; i < texts.size(); ++i) {
-          if ((*vectors)[i] != backend.ExpectedVector(texts[i])) ++failures[c];
+          if ((*vectors)[i].vector != backend.ExpectedVector(texts[i])) ++failures[c];
         }
       }
     });
@@ -89,7 +89,7 @@ TEST(BatcherTest, NoBatchExceedsThePaddedTokenBudgetUnlessOneInputAlone) {
     }
   }
   EXPECT_EQ(total, texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ((*vectors)[i], backend.ExpectedVector(texts[i]));
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ((*vectors)[i].vector, backend.ExpectedVector(texts[i]));
 }
 
 TEST(BatcherTest, RequestsWaitingTogetherShareOneInferenceCall) {
@@ -148,7 +148,7 @@ TEST(BatcherTest, InputsWithDifferentInferenceOptionsAreNotMixed) {
       const std::string text = "text " + std::to_string(i);
       auto vectors = batcher.Embed(EncodeAll(backend, {text}, options), options);
       ASSERT_TRUE(vectors.ok());
-      EXPECT_EQ((*vectors)[0], backend.ExpectedVector(text, options));
+      EXPECT_EQ((*vectors)[0].vector, backend.ExpectedVector(text, options));
     });
   }
   for (auto& t : clients) t.join();
