@@ -257,7 +257,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve embeddings over HTTP: the original API (/healthz, /embed), TEI (/embed, /tokenize, /info), "
-      "OpenAI (/v1/embeddings) and Ollama (/api/embed, /api/embeddings), with /metrics and /docs; collections, "
+      "OpenAI (/v1/embeddings) and Ollama (/api/embed, /api/embeddings), bge-m3's sparse and ColBERT outputs "
+      "(/embed_sparse, /embed_all), reranking with --reranker (/rerank, /v1/rerank), with /metrics and /docs; collections, "
       "documents and semantic search under /collections (--store DIR or --pg DSN).\n"
       "Environment (flags win): MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST.");
   cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or .onnx file [MODEL_PATH]");

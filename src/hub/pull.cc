@@ -31,12 +31,13 @@ constexpr char kTokenizer[] = "tokenizer.json";
 constexpr char kOnnxTokenizer[] = "onnx/tokenizer.json";
 constexpr char kSafetensors[] = "model.safetensors";
 constexpr char kSafetensorsIndex[] = "model.safetensors.index.json";
-// Files sentence-transformers and the tokenizer read when present.
+// Files sentence-transformers and the tokenizer read when present, and
+// bge-m3's sparse and ColBERT heads (docs/models.md).
 const std::vector<std::string>& OptionalFiles() {
   static const std::vector<std::string> files = {
       "modules.json",           "sentence_bert_config.json", "config_sentence_transformers.json",
       "1_Pooling/config.json",  "tokenizer_config.json",     "special_tokens_map.json",
-      "added_tokens.json"};
+      "added_tokens.json",      "sparse_linear.pt",          "colbert_linear.pt"};
   return files;
 }
 
