@@ -17,17 +17,23 @@ using internal::CharKind;
 // a space it drops still becomes `prev`), `latin_space` says the last thing
 // written is a space kept after an ASCII character, which a following
 // Japanese character removes again.
+//
+// With a `spans` vector it also records, for every output byte, the input
+// bytes [begin, end) of the character that produced it: every write goes
+// through Put and every retraction through Retract, so the two stay in step.
 class Normalizer {
  public:
-  Normalizer(const NormalizeOptions& options, char* out)
-      : remove_space_(options.remove_space), tilde_(options.tilde), begin_(out), w_(out) {}
+  Normalizer(const NormalizeOptions& options, char* out, std::vector<SourceSpan>* spans)
+      : remove_space_(options.remove_space), tilde_(options.tilde), begin_(out), w_(out), spans_(spans) {}
 
   void Run(std::string_view in) {
     const auto* p = reinterpret_cast<const unsigned char*>(in.data());
     const auto* end = p + in.size();
+    in_ = p;
     while (p < end) {
       const unsigned char* start = p;
       const char32_t c = internal::DecodeLenient(&p, end);
+      src_ = SourceSpan{static_cast<uint32_t>(start - in_), static_cast<uint32_t>(p - in_)};
       const internal::PackedRule rule = internal::LookupRule(c);
       switch (internal::KindOf(rule)) {
         case CharKind::kPlain:
@@ -41,13 +47,14 @@ class Normalizer {
           break;
         case CharKind::kHyphen:
           if (prev_ == U'-') break;
-          *w_++ = '-';
+          *w_ = '-';
+          Put(1);
           prev_ = U'-';
           latin_space_ = false;
           break;
         case CharKind::kChoonpu:
           if (prev_ == internal::kKatakanaChoonpu) break;
-          w_ += internal::EncodeUtf8(internal::kKatakanaChoonpu, w_);
+          Put(internal::EncodeUtf8(internal::kKatakanaChoonpu, w_));
           prev_ = internal::kKatakanaChoonpu;
           latin_space_ = false;
           break;
@@ -57,7 +64,7 @@ class Normalizer {
       }
     }
     // neologdn strips exactly one trailing space.
-    if (w_ != begin_ && w_[-1] == ' ') --w_;
+    if (w_ != begin_ && w_[-1] == ' ') Retract(1);
   }
 
   size_t size() const { return static_cast<size_t>(w_ - begin_); }
@@ -68,9 +75,11 @@ class Normalizer {
     if (remove_space_ && (at_start || prev_ == U' ' || internal::InJapaneseBlocks(prev_))) return;
     if (!at_start && prev_ < 0x80 && prev_ != U'*') {
       latin_space_ = true;
-      *w_++ = ' ';
+      *w_ = ' ';
+      Put(1);
     } else if (!remove_space_) {
-      *w_++ = ' ';
+      *w_ = ' ';
+      Put(1);
     }
     // Even a dropped space becomes `prev`, so a second one is dropped too.
     prev_ = U' ';
@@ -86,11 +95,12 @@ class Normalizer {
         prev_ = c;
         break;
       case TildeMode::kNormalize:
-        *w_++ = '~';
+        *w_ = '~';
+        Put(1);
         prev_ = U'~';
         break;
       case TildeMode::kNormalizeZenkaku:
-        w_ += internal::EncodeUtf8(U'\u301C', w_);
+        Put(internal::EncodeUtf8(U'\u301C', w_));
         prev_ = U'\u301C';
         break;
     }
@@ -113,18 +123,20 @@ class Normalizer {
         w_ != begin_) {
       const char32_t composed = internal::Compose(prev_, c == internal::kHalfwidthSemiVoicedMark);
       if (composed != 0) {
-        // `prev` is a kana, so it is the last thing written, in 3 bytes.
-        w_ -= 3;
+        // `prev` is a kana, so it is the last thing written, in 3 bytes;
+        // the composed character comes from the kana and the mark.
+        if (spans_ != nullptr) src_.begin = spans_->back().begin;
+        Retract(3);
         c = composed;
       }
     }
     DropLatinSpaceBefore(c);
-    w_ += internal::EncodeUtf8(c, w_);
+    Put(internal::EncodeUtf8(c, w_));
     prev_ = c;
   }
 
   void DropLatinSpaceBefore(char32_t c) {
-    if (latin_space_ && remove_space_ && w_ != begin_ && internal::InJapaneseBlocks(c)) --w_;
+    if (latin_space_ && remove_space_ && w_ != begin_ && internal::InJapaneseBlocks(c)) Retract(1);
     latin_space_ = false;
   }
 
@@ -132,6 +144,18 @@ class Normalizer {
     const size_t n = static_cast<size_t>(stop - start);
     std::memcpy(w_, start, n);
     w_ += n;
+    if (spans_ != nullptr) spans_->insert(spans_->end(), n, src_);
+  }
+
+  // Accounts for `n` bytes just written at w_ (advancing it).
+  void Put(size_t n) {
+    w_ += n;
+    if (spans_ != nullptr) spans_->insert(spans_->end(), n, src_);
+  }
+
+  void Retract(size_t n) {
+    w_ -= n;
+    if (spans_ != nullptr) spans_->resize(spans_->size() - n);
   }
 
   const bool remove_space_;
@@ -140,6 +164,9 @@ class Normalizer {
   char* w_;
   char32_t prev_ = 0;
   bool latin_space_ = false;
+  std::vector<SourceSpan>* const spans_;
+  const unsigned char* in_ = nullptr;
+  SourceSpan src_;  // input bytes of the character being handled
 };
 
 }  // namespace
@@ -149,7 +176,7 @@ void NormalizeInto(std::string_view utf8, const NormalizeOptions& options, std::
   // rule maps a character to one of no more bytes.
   const size_t growth = options.tilde == TildeMode::kNormalizeZenkaku ? 3 : 1;
   out->resize(utf8.size() * growth);
-  Normalizer normalizer(options, out->data());
+  Normalizer normalizer(options, out->data(), nullptr);
   normalizer.Run(utf8);
   out->resize(normalizer.size());
   // neologdn hands its buffer to PyUnicode_DecodeUTF32, which takes a leading
@@ -164,6 +191,21 @@ std::string Normalize(std::string_view utf8, const NormalizeOptions& options) {
   std::string out;
   NormalizeInto(utf8, options, &out);
   return out;
+}
+
+NormalizedText NormalizeWithSpans(std::string_view utf8, const NormalizeOptions& options) {
+  NormalizedText result;
+  const size_t growth = options.tilde == TildeMode::kNormalizeZenkaku ? 3 : 1;
+  result.text.resize(utf8.size() * growth);
+  result.spans.reserve(utf8.size() * growth);
+  Normalizer normalizer(options, result.text.data(), &result.spans);
+  normalizer.Run(utf8);
+  result.text.resize(normalizer.size());
+  if (result.text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    result.text.erase(0, 3);
+    result.spans.erase(result.spans.begin(), result.spans.begin() + 3);
+  }
+  return result;
 }
 
 Result<TildeMode> ParseTildeMode(std::string_view name) {

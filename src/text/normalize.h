@@ -1,8 +1,10 @@
 #ifndef IMI_TEXT_NORMALIZE_H_
 #define IMI_TEXT_NORMALIZE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -40,6 +42,25 @@ std::string Normalize(std::string_view utf8, const NormalizeOptions& options = {
 // Same as Normalize but writes into *out (replacing its contents), reusing its
 // capacity so a caller looping over lines allocates only when a line grows.
 void NormalizeInto(std::string_view utf8, const NormalizeOptions& options, std::string* out);
+
+// Input bytes [begin, end) behind one byte of normalised text.
+struct SourceSpan {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// Normalised text with, for each of its bytes, the input character(s) that
+// produced it (a composed kana spans the kana and its voicing mark), so that
+// words found in `text` can be pointed at in the input.
+struct NormalizedText {
+  std::string text;
+  std::vector<SourceSpan> spans;  // spans.size() == text.size()
+};
+
+// Normalize (same text, same options) keeping the source spans. `repeat` is
+// not applied (shortening has no one-to-one source); inputs must be shorter
+// than 4 GiB. Thread-safe.
+NormalizedText NormalizeWithSpans(std::string_view utf8, const NormalizeOptions& options = {});
 
 // neologdn's shorten_repeat on code points: at each position, for unit lengths
 // 1 .. min(remaining/2 - 1, max_repeat_substr_length) (no cap when it is 0), a

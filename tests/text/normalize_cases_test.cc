@@ -144,5 +144,23 @@ TEST(NormalizeCasesTest, ExpectedOutputsStayTheSameWhenNormalisedAgain) {
   }
 }
 
+TEST(NormalizeCasesTest, SpansGiveTheSameTextAndPointIntoTheInputInOrder) {
+  for (const Case& c : LoadCases()) {
+    if (c.options.repeat > 0) continue;
+    SCOPED_TRACE("normalize_cases.tsv:" + std::to_string(c.line) + " rule=" + c.rule);
+    const NormalizedText n = NormalizeWithSpans(c.input, c.options);
+    EXPECT_EQ(n.text, c.expected);
+    ASSERT_EQ(n.spans.size(), n.text.size());
+    uint32_t last_begin = 0;
+    for (size_t i = 0; i < n.spans.size(); ++i) {
+      const SourceSpan& span = n.spans[i];
+      EXPECT_LT(span.begin, span.end);
+      EXPECT_LE(span.end, c.input.size());
+      EXPECT_GE(span.begin, last_begin) << "byte " << i;
+      last_begin = span.begin;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace imi::text

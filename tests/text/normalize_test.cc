@@ -93,5 +93,39 @@ TEST(Utf8InputTest, ReplaceInvalidUtf8SubstitutesReplacementCharacters) {
   EXPECT_EQ(ReplaceInvalidUtf8("ｶﾅ"), "ｶﾅ");
 }
 
+TEST(NormalizeWithSpansTest, ComposedHalfwidthKanaSpansTheKanaAndItsMark) {
+  // ｶﾞ (U+FF76 U+FF9E, 6 bytes) becomes ガ (3 bytes) from input [0, 6).
+  const NormalizedText n = NormalizeWithSpans("\uFF76\uFF9E\u3042");
+  EXPECT_EQ(n.text, "\u30AC\u3042");
+  ASSERT_EQ(n.spans.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(n.spans[i].begin, 0u);
+    EXPECT_EQ(n.spans[i].end, 6u);
+  }
+  EXPECT_EQ(n.spans[3].begin, 6u);
+  EXPECT_EQ(n.spans[5].end, 9u);
+}
+
+TEST(NormalizeWithSpansTest, DroppedSpacesAndFullwidthLettersPointBackToTheirSource) {
+  // "ＡＢ　あ い": full-width letters become ASCII, spaces next to kana go.
+  const std::string input = "\uFF21\uFF22\u3000\u3042 \u3044";
+  const NormalizedText n = NormalizeWithSpans(input);
+  EXPECT_EQ(n.text, Normalize(input));
+  EXPECT_EQ(n.text, "AB\u3042\u3044");
+  ASSERT_EQ(n.spans.size(), n.text.size());
+  EXPECT_EQ(n.spans[0].begin, 0u);
+  EXPECT_EQ(n.spans[1].begin, 3u);
+  EXPECT_EQ(n.spans[2].begin, 9u);   // あ after the dropped U+3000
+  EXPECT_EQ(n.spans[5].begin, 13u);  // い after the dropped space
+  EXPECT_EQ(n.spans[7].end, 16u);
+}
+
+TEST(NormalizeWithSpansTest, ALeadingByteOrderMarkLeavesNoSpan) {
+  const NormalizedText n = NormalizeWithSpans("\uFEFFab");
+  EXPECT_EQ(n.text, "ab");
+  ASSERT_EQ(n.spans.size(), 2u);
+  EXPECT_EQ(n.spans[0].begin, 3u);
+}
+
 }  // namespace
 }  // namespace imi::text
