@@ -21,6 +21,7 @@ void AddSearchCommand(CLI::App& app, int* exit_code);
 void AddCollectionsCommand(CLI::App& app, int* exit_code);
 void AddConvertCommand(CLI::App& app, int* exit_code);
 void AddQuantizeCommand(CLI::App& app, int* exit_code);
+void AddSegmentCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 

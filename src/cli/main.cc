@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   imi::cli::AddNormalizeCommand(app, &exit_code);
   imi::cli::AddPullCommand(app, &exit_code);
   imi::cli::AddTokenizeCommand(app, &exit_code);
+  imi::cli::AddSegmentCommand(app, &exit_code);
   imi::cli::AddIndexCommand(app, &exit_code);
   imi::cli::AddSearchCommand(app, &exit_code);
   imi::cli::AddCollectionsCommand(app, &exit_code);
