@@ -1,5 +1,7 @@
 #include "search/semantic_index.h"
 
+#include "analysis/analyzer.h"
+
 namespace imi::search {
 
 namespace {
@@ -25,10 +27,16 @@ Status CheckCollectionModel(const model::Embedder& embedder, store::VectorStore*
 Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Open(const model::Embedder& embedder,
                                                            const std::string& tokenizer_path, store::VectorStore* store,
                                                            const std::string& collection, store::Metric metric,
-                                                           size_t chunk_tokens, size_t overlap_tokens) {
+                                                           size_t chunk_tokens, size_t overlap_tokens,
+                                                           const store::LexicalSpec* lexical) {
   const model::ModelInfo& info = embedder.info();
   store::CollectionSpec spec{collection, info.id, info.revision.empty() ? "unknown" : info.revision,
-                             static_cast<int>(info.dimension), metric};
+                             static_cast<int>(info.dimension), metric, {}};
+  if (lexical != nullptr) {
+    spec.lexical = *lexical;
+  } else {
+    spec.lexical.analyzers = {std::string(analysis::kDefaultAnalyzer)};
+  }
   Result<store::CollectionInfo> existing = store->GetCollection(collection);
   if (existing.ok()) {
     IMI_RETURN_IF_ERROR(CheckCollectionModel(embedder, store, collection));
@@ -86,11 +94,15 @@ Result<IndexStats> SemanticIndex::Add(std::vector<SourceDocument> docs) {
   return stats;
 }
 
-Result<store::SearchResponse> SemanticIndex::Search(std::string_view query, store::SearchRequest request) const {
+Result<std::vector<float>> EmbedQuery(const model::Embedder& embedder, std::string_view query) {
   model::EmbedOptions options;
-  options.prompt_name = PromptFor(embedder_.info(), {"query"});
-  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder_.Embed({std::string(query)}, options));
-  request.vector = std::move(embedded.vectors[0]);
+  options.prompt_name = PromptFor(embedder.info(), {"query"});
+  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder.Embed({std::string(query)}, options));
+  return std::move(embedded.vectors[0]);
+}
+
+Result<store::SearchResponse> SemanticIndex::Search(std::string_view query, store::SearchRequest request) const {
+  IMI_ASSIGN_OR_RETURN(request.vector, EmbedQuery(embedder_, query));
   return store_->Search(collection_, request);
 }
 

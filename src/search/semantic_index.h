@@ -28,11 +28,14 @@ struct IndexStats {
 class SemanticIndex {
  public:
   // Creates (or checks) `collection` for the embedder's model. chunk_tokens 0
-  // means the model's max_seq_length. FailedPrecondition when the collection
-  // exists for another model or dimension.
+  // means the model's max_seq_length. A new collection gets `lexical` (null:
+  // the default analyser, ja-mecab); an existing one keeps its own.
+  // FailedPrecondition when the collection exists for another model or
+  // dimension.
   static Result<std::unique_ptr<SemanticIndex>> Open(const model::Embedder& embedder, const std::string& tokenizer_path,
                                                      store::VectorStore* store, const std::string& collection,
-                                                     store::Metric metric, size_t chunk_tokens, size_t overlap_tokens);
+                                                     store::Metric metric, size_t chunk_tokens, size_t overlap_tokens,
+                                                     const store::LexicalSpec* lexical = nullptr);
   // `chunker` may be null for an index used only to Search.
   SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Chunker> chunker, store::VectorStore* store,
                 std::string collection);
@@ -50,6 +53,10 @@ class SemanticIndex {
   store::VectorStore* store_;
   std::string collection_;
 };
+
+// The query vector of `query`: embedded with the model's "query" prompt
+// when it has one, as Search does.
+Result<std::vector<float>> EmbedQuery(const model::Embedder& embedder, std::string_view query);
 
 // Checks that `collection` was indexed with the embedder's model.
 Status CheckCollectionModel(const model::Embedder& embedder, store::VectorStore* store, const std::string& collection);

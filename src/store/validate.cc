@@ -2,6 +2,7 @@
 #include <random>
 #include <set>
 
+#include "analysis/analyzer.h"
 #include "base/utf8.h"
 #include "store/vector_store.h"
 
@@ -53,6 +54,22 @@ Status ValidateCollectionSpec(const CollectionSpec& spec) {
   return Status::Ok();
 }
 
+Status ValidateLexicalSpec(LexicalSpec* lexical) {
+  constexpr size_t kMaxAnalyzers = 8;
+  if (lexical->analyzers.size() > kMaxAnalyzers) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxAnalyzers) + " analyzers per collection");
+  }
+  std::set<std::string> seen;
+  for (std::string& name : lexical->analyzers) {
+    IMI_ASSIGN_OR_RETURN(std::string canonical, analysis::CanonicalAnalyzerName(name));
+    if (!seen.insert(canonical).second) {
+      return Status::InvalidArgument("analyzer \"" + name + "\" is listed twice (as " + canonical + ")");
+    }
+    name = std::move(canonical);
+  }
+  return lexical::ValidateBm25(lexical->bm25);
+}
+
 namespace {
 
 Status CheckVector(const CollectionSpec& spec, const std::vector<float>& v, const std::string& what) {
@@ -92,6 +109,11 @@ Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs) {
         return Status::InvalidArgument(where + ": chunk ordinal " + std::to_string(chunk.ordinal) + " repeats");
       IMI_RETURN_IF_ERROR(CheckVector(spec, chunk.vector, where + " chunk " + std::to_string(chunk.ordinal)));
     }
+    for (Chunk& chunk : doc.chunks) {
+      if (chunk.sparse.empty()) continue;
+      IMI_RETURN_IF_ERROR(lexical::CanonicalizeSparse(&chunk.sparse, "sparse")
+                              .WithContext(where + " chunk " + std::to_string(chunk.ordinal)));
+    }
   }
   return Status::Ok();
 }
@@ -103,6 +125,38 @@ Status ValidateSearch(const CollectionSpec& spec, const SearchRequest& request) 
   CollectionSpec check = spec;
   check.metric = request.metric.value_or(spec.metric);
   return CheckVector(check, request.vector, "query vector");
+}
+
+Result<size_t> ValidateLexicalSearch(const CollectionSpec& spec, const LexicalSearchRequest& request) {
+  constexpr size_t kMaxQueryBytes = 64 * 1024;
+  if (request.k < 1 || request.k > 10000) return Status::InvalidArgument("k must be between 1 and 10000");
+  if (request.query.empty()) return Status::InvalidArgument("the lexical query is empty");
+  if (request.query.size() > kMaxQueryBytes) {
+    return Status::TooLarge("the lexical query has " + std::to_string(request.query.size()) +
+                            " bytes; at most 65536 are allowed");
+  }
+  const std::vector<std::string>& analyzers = spec.lexical.analyzers;
+  if (analyzers.empty()) {
+    return Status::FailedPrecondition("collection \"" + spec.name +
+                                      "\" has no lexical index; add one with imi reindex --lexical or "
+                                      "create the collection with analyzers");
+  }
+  if (request.analyzer.empty()) return size_t{0};
+  IMI_ASSIGN_OR_RETURN(std::string canonical, analysis::CanonicalAnalyzerName(request.analyzer));
+  for (size_t i = 0; i < analyzers.size(); ++i) {
+    if (analyzers[i] == canonical) return i;
+  }
+  std::string have;
+  for (const std::string& a : analyzers) have += (have.empty() ? "" : ", ") + a;
+  return Status::FailedPrecondition("collection \"" + spec.name + "\" has no \"" + canonical +
+                                    "\" lexical index; it has " + have);
+}
+
+Status ValidateSparseSearch(const SparseSearchRequest& request) {
+  if (request.k < 1 || request.k > 10000) return Status::InvalidArgument("k must be between 1 and 10000");
+  if (request.vector.empty()) return Status::InvalidArgument("the sparse query vector has no non-zero entry");
+  lexical::SparseVector copy = request.vector;
+  return lexical::CanonicalizeSparse(&copy, "sparse_vector");
 }
 
 }  // namespace imi::store

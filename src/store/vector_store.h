@@ -10,10 +10,20 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "lexical/bm25.h"
+#include "lexical/sparse_vector.h"
 #include "store/filter.h"
 #include "store/metric.h"
 
 namespace imi::store {
+
+// The lexical index of a collection (docs/lexical.md): the analysers whose
+// terms of every chunk are indexed for BM25 (canonical names, see
+// analysis/analyzer.h; empty = no lexical index) and BM25's parameters.
+struct LexicalSpec {
+  std::vector<std::string> analyzers;
+  lexical::Bm25Params bm25;
+};
 
 // A collection: a named set of documents whose chunk vectors all have
 // `dimension` floats produced by one model. Name: [A-Za-z0-9_-]{1,64}.
@@ -23,6 +33,7 @@ struct CollectionSpec {
   std::string model_revision;
   int dimension = 0;
   Metric metric = Metric::kCosine;  // default metric of searches
+  LexicalSpec lexical;              // set at creation; changed by SetLexical
 };
 
 // A collection as stored, with its current sizes.
@@ -40,6 +51,7 @@ struct Chunk {
   int64_t start_offset = 0;
   int64_t end_offset = 0;
   std::vector<float> vector;
+  lexical::SparseVector sparse;  // optional user-given sparse vector (empty = none)
 };
 
 // A document to upsert or as read back. An empty id on upsert asks the store
@@ -69,6 +81,26 @@ struct SearchRequest {
   Include include;
   bool exact = false;            // force an exhaustive scan
   int ef_search = 0;             // ANN breadth; 0 = the backend's default
+};
+
+// A keyword query ranked by BM25 over the collection's lexical index. The
+// query text is analysed by `analyzer` (one of the collection's; empty = its
+// first). k counts documents as for SearchRequest.
+struct LexicalSearchRequest {
+  std::string query;
+  std::string analyzer;
+  int k = 10;
+  Filter filter;
+  Include include;
+};
+
+// A sparse-vector query ranked by the dot product with the chunks' sparse
+// vectors (chunks without one, or sharing no index, do not match).
+struct SparseSearchRequest {
+  lexical::SparseVector vector;
+  int k = 10;
+  Filter filter;
+  Include include;
 };
 
 // One ranked document: its best chunk and that chunk's score (see
@@ -156,6 +188,23 @@ class VectorStore {
   virtual Result<nlohmann::json> PatchMetadata(const std::string& collection, const std::string& id,
                                                const nlohmann::json& patch);
 
+  // Ranks by BM25 (lexical::Bm25TermScore summed over the distinct query
+  // terms in bytewise order; statistics over all chunks of the collection,
+  // before the filter). Only chunks sharing a term with the query match.
+  // FailedPrecondition when the collection has no lexical index or not the
+  // named analyser; InvalidArgument for an empty query or bad k.
+  virtual Result<SearchResponse> SearchLexical(const std::string& collection, const LexicalSearchRequest& request) = 0;
+  // Ranks by lexical::SparseDot with the chunks' sparse vectors; chunks whose
+  // dot product is 0 (no shared index) do not match. InvalidArgument for an
+  // empty vector or bad k.
+  virtual Result<SearchResponse> SearchSparse(const std::string& collection, const SparseSearchRequest& request) = 0;
+  // Replaces the collection's lexical spec and re-analyses the text of every
+  // chunk with it in one transaction (vectors untouched): how an existing
+  // collection gains, changes or drops its lexical index. InvalidArgument for
+  // unknown analysers or bad BM25 parameters; NotFound when their dictionary
+  // is missing.
+  virtual Status SetLexical(const std::string& collection, const LexicalSpec& lexical) = 0;
+
   // Persists derived state (ANN index files). Data is durable without it.
   virtual Status Flush() = 0;
 
@@ -209,9 +258,13 @@ Status ValidateDocumentId(const std::string& id);
 std::string GenerateDocumentId();
 // Checks a spec (name, dimension 1..16000, model id present).
 Status ValidateCollectionSpec(const CollectionSpec& spec);
+// Puts analyser names in canonical form and checks them (known, no
+// duplicates, at most 8) and the BM25 parameters. Backends call it on create.
+Status ValidateLexicalSpec(LexicalSpec* lexical);
 // Checks and completes a batch for `spec`: ids generated where empty, vectors
-// of the right dimension, finite, non-zero for cosine; metadata an object;
-// chunk ordinals unique. Duplicate ids in one batch are InvalidArgument.
+// of the right dimension, finite, non-zero for cosine; sparse vectors
+// canonical; metadata an object; chunk ordinals unique. Duplicate ids in one
+// batch are InvalidArgument.
 Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs);
 // Checks a list request (limit in 1..kMaxListLimit, cursor a valid id or "").
 Status ValidateListRequest(const ListRequest& request);
@@ -220,6 +273,11 @@ Status ValidateListRequest(const ListRequest& request);
 Result<nlohmann::json> MergePatchMetadata(nlohmann::json metadata, const nlohmann::json& patch);
 // Checks a search request against `spec` (dimension, k in 1..10000, vector).
 Status ValidateSearch(const CollectionSpec& spec, const SearchRequest& request);
+// Checks k (1..10000) and the query text (non-empty, at most 64 KiB) and
+// resolves the analyser: its index in spec.lexical.analyzers.
+Result<size_t> ValidateLexicalSearch(const CollectionSpec& spec, const LexicalSearchRequest& request);
+// Checks k (1..10000) and that the vector is non-empty and canonical.
+Status ValidateSparseSearch(const SparseSearchRequest& request);
 
 }  // namespace imi::store
 

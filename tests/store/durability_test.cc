@@ -8,7 +8,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
+
+#include "analysis/analyzer.h"
+#include "lexical/bm25.h"
 
 #include "store/vector_store.h"
 #include "store_test_util.h"
@@ -165,6 +169,104 @@ TEST(DurabilityTest, ReadersDuringIngestionSeeOnlyWholeBatches) {
     ASSERT_LT(response->hits.size(), 10000u);
     if (!request.exact) continue;  // HNSW may miss a document; exact may not
     for (const auto& [batch, n] : per_batch) EXPECT_EQ(n, 10) << "batch " << batch << " is partly visible";
+  }
+}
+
+// kill -9 in the middle of lexical ingestion (batches with replacements and
+// deletes): after recovery the term lists, the in-memory index built from
+// them and the dense vectors all agree with the stored documents.
+TEST(DurabilityTest, KillDuringLexicalIngestionLeavesLexicalAndDenseIndexesAgreeing) {
+  TempDir dir;
+  int last_ack = -1;
+  {
+    Writer writer({dir.path(), "lexical"});
+    ASSERT_TRUE(writer.started());
+    while (last_ack < 12) {
+      std::string line = writer.ReadLine();
+      ASSERT_EQ(line.rfind("ACK ", 0), 0u) << "writer said: " << line;
+      last_ack = std::stoi(line.substr(4));
+    }
+    writer.Kill();  // usually in the middle of the next batch
+  }
+  const std::string db = dir.path() + "/imi.sqlite3";
+  EmbeddedOptions options;
+  options.directory = dir.path();
+  options.exact_threshold = 0;  // dense searches go through the HNSW index
+  auto opened = OpenEmbeddedStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  VectorStore* store = opened->get();
+  // No term list or sparse vector outlives its chunk, and every chunk with
+  // text has its term lists.
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM chunk_terms WHERE chunk_id NOT IN (SELECT id FROM chunks)"), 0);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM chunk_sparse WHERE chunk_id NOT IN (SELECT id FROM chunks)"), 0);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM chunks c WHERE (SELECT count(*) FROM chunk_terms t WHERE t.chunk_id = "
+                      "c.id) <> 2"),
+            0);
+  // Every stored document is found by its text, by its vector and by its
+  // sparse vector; the chunk statistics equal a count over the documents.
+  std::vector<Document> docs;
+  // The writer may have committed a few batches after the last ACK read.
+  for (int batch = 0; batch <= last_ack + 50; ++batch) {
+    for (int i = 0; i < 10; ++i) {
+      auto doc = store->GetDocument("lexdurable", std::string("b") + std::to_string(batch) + "-" + std::to_string(i));
+      if (doc.ok()) docs.push_back(*doc);
+    }
+  }
+  auto info = store->GetCollection("lexdurable");
+  ASSERT_TRUE(info.ok());
+  ASSERT_EQ(static_cast<int64_t>(docs.size()), info->document_count);
+  ASSERT_GE(docs.size(), static_cast<size_t>((last_ack + 1) * 8));
+  auto analyzer = *analysis::GetAnalyzer("ja-mecab");
+  int64_t chunks_with_terms = 0;
+  for (const Document& doc : docs) {
+    for (const Chunk& c : doc.chunks) chunks_with_terms += lexical::CountTerms(*analyzer->Analyze(c.text)).length > 0;
+  }
+  for (const Document& doc : docs) {
+    SCOPED_TRACE(doc.id);
+    LexicalSearchRequest lexical_request;
+    lexical_request.query = doc.chunks[0].text;
+    lexical_request.analyzer = "ja-bigram";
+    lexical_request.k = 10000;
+    auto found = store->SearchLexical("lexdurable", lexical_request);
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    bool in_lexical = false;
+    for (const SearchHit& hit : found->hits) in_lexical = in_lexical || (hit.document_id == doc.id && hit.chunk.ordinal == 0);
+    EXPECT_TRUE(in_lexical);
+    SearchRequest dense;
+    dense.vector = doc.chunks[0].vector;
+    dense.k = 1;
+    dense.exact = true;
+    auto nearest = store->Search("lexdurable", dense);
+    ASSERT_TRUE(nearest.ok());
+    ASSERT_EQ(nearest->hits.size(), 1u);
+    EXPECT_NEAR(nearest->hits[0].score, 1.0, 1e-6);
+    SparseSearchRequest sparse;
+    sparse.vector = doc.chunks[0].sparse;
+    sparse.k = 1000;
+    auto by_sparse = store->SearchSparse("lexdurable", sparse);
+    ASSERT_TRUE(by_sparse.ok());
+    bool listed = false;
+    for (const SearchHit& hit : by_sparse->hits) listed = listed || hit.document_id == doc.id;
+    EXPECT_TRUE(listed);
+  }
+  // A term every first chunk has ("案内"): its BM25 over all chunks equals
+  // the formula with N and df counted from the documents.
+  LexicalSearchRequest common;
+  common.query = "案内";
+  common.k = 10000;
+  auto ranked = store->SearchLexical("lexdurable", common);
+  ASSERT_TRUE(ranked.ok());
+  ASSERT_EQ(ranked->hits.size(), docs.size());
+  int64_t total = 0;
+  for (const Document& doc : docs) {
+    for (const Chunk& c : doc.chunks) total += lexical::CountTerms(*analyzer->Analyze(c.text)).length;
+  }
+  const double avgdl = static_cast<double>(total) / static_cast<double>(chunks_with_terms);
+  const double idf = lexical::Bm25Idf(static_cast<int64_t>(docs.size()), chunks_with_terms);
+  for (const SearchHit& hit : ranked->hits) {
+    const Document& doc = *std::find_if(docs.begin(), docs.end(), [&](const Document& d) { return d.id == hit.document_id; });
+    const lexical::TermCounts counts = lexical::CountTerms(*analyzer->Analyze(doc.chunks[0].text));
+    EXPECT_NEAR(hit.score, lexical::Bm25TermScore(1, idf, 1, counts.length, avgdl, {}), 1e-9) << hit.document_id;
   }
 }
 

@@ -2,6 +2,11 @@
 // each acknowledged write on stdout, until the test kills it.
 //   store_writer DIR batches [MAX]  batches of 10 one-chunk documents, "ACK <n>" after each
 //   store_writer DIR big N     "BEGIN", one batch of N two-chunk documents, "ACK"
+//   store_writer DIR lexical   batches of 10 documents with Japanese text (two
+//                              chunks, one with a sparse vector) into a
+//                              collection with the ja-mecab and ja-bigram
+//                              analysers, replacing and deleting earlier ones;
+//                              "ACK <n>" after each batch
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -37,6 +42,15 @@ std::string BatchDocId(int batch, int i) {
   return id;
 }
 
+// The text of document `id` (seed `seed`): a marker word only it has, and
+// common words so that statistics change with every batch.
+std::string LexicalText(const std::string& id, int seed) {
+  static const char* kWords[] = {"水道", "料金", "ごみ", "図書館", "断水", "保育園", "防災", "公園"};
+  std::string text = "文書" + id + "の案内。";
+  for (int i = 0; i < 3 + seed % 5; ++i) text += kWords[(seed * 7 + i) % 8];
+  return text + "について。";
+}
+
 int Fail(const imi::Status& status) {
   std::fprintf(stderr, "store_writer: %s\n", status.ToString().c_str());
   return 1;
@@ -53,9 +67,36 @@ int main(int argc, char** argv) {
   options.directory = argv[1];
   auto store = imi::store::OpenEmbeddedStore(options);
   if (!store.ok()) return Fail(store.status());
-  imi::Status created = (*store)->CreateCollection({"durable", "test/model", "r1", kDim, imi::store::Metric::kCosine});
-  if (!created.ok()) return Fail(created);
   std::string mode = argv[2];
+  if (mode == "lexical") {
+    imi::store::CollectionSpec spec{"lexdurable", "test/model", "r1", kDim, imi::store::Metric::kCosine, {}};
+    spec.lexical.analyzers = {"ja-mecab", "ja-bigram"};
+    imi::Status created = (*store)->CreateCollection(spec);
+    if (!created.ok()) return Fail(created);
+    for (int batch = 0;; ++batch) {
+      std::vector<Document> docs;
+      for (int i = 0; i < 10; ++i) {
+        // Every third batch also rewrites a document of the batch before.
+        const std::string id = (i == 9 && batch % 3 == 2) ? BatchDocId(batch - 1, 0) : BatchDocId(batch, i);
+        Document doc = MakeDoc(id, 2, batch * 10 + i);
+        doc.chunks[0].text = LexicalText(id, batch * 10 + i);
+        doc.chunks[1].text = "共通の文。" + std::to_string(batch);
+        doc.chunks[0].sparse = imi::lexical::SparseVector{{7, static_cast<uint32_t>(1000 + batch)}, {0.5f, 1.0f}};
+        doc.text = doc.chunks[0].text + doc.chunks[1].text;
+        docs.push_back(std::move(doc));
+      }
+      auto result = (*store)->Upsert("lexdurable", std::move(docs));
+      if (!result.ok()) return Fail(result.status());
+      if (batch % 4 == 3) {
+        imi::Status deleted = (*store)->DeleteDocument("lexdurable", BatchDocId(batch, 5));
+        if (!deleted.ok()) return Fail(deleted);
+      }
+      std::printf("ACK %d\n", batch);
+      std::fflush(stdout);
+    }
+  }
+  imi::Status created = (*store)->CreateCollection({"durable", "test/model", "r1", kDim, imi::store::Metric::kCosine, {}});
+  if (!created.ok()) return Fail(created);
   if (mode == "batches") {
     const int max_batches = argc > 3 ? std::atoi(argv[3]) : -1;
     for (int batch = 0; max_batches < 0 || batch < max_batches; ++batch) {

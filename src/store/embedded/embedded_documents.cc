@@ -99,6 +99,8 @@ Result<int64_t> EmbeddedStore::DeleteDocuments(const std::string& collection, co
     if (!more) break;
     removed.push_back(chunks.Int(0));
   }
+  // Their term lists keep the lexical index's statistics exact.
+  IMI_ASSIGN_OR_RETURN(std::vector<RemovedChunk> removed_lexical, ReadTermLists(db, row, removed));
   // Their chunks go with them (ON DELETE CASCADE, as in DeleteDocument).
   IMI_ASSIGN_OR_RETURN(SqliteStatement del_docs,
                        SqliteStatement::Prepare(db, "DELETE FROM documents AS d WHERE d.collection_id = " + id_param +
@@ -118,6 +120,7 @@ Result<int64_t> EmbeddedStore::DeleteDocuments(const std::string& collection, co
   IMI_RETURN_IF_ERROR(bump.Run());
   IMI_RETURN_IF_ERROR(txn->Commit());
   ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, {});
+  ApplyToLexical(row, row.data_version + 1, removed_lexical, {});
   return deleted;
 }
 

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/lexical_analysis.h"
+
 namespace imi::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 10000;
 
 constexpr const char* kSchema = R"sql(
@@ -44,8 +46,35 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(collection_id, document_id);
 )sql";
 
+// Version 2 (docs/store-format.md): lexical settings per collection, term
+// lists and sparse vectors per chunk.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE collections ADD COLUMN lexical TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE collections ADD COLUMN lexical_version INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE chunk_terms(
+  chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+  field INTEGER NOT NULL,
+  terms BLOB NOT NULL,
+  PRIMARY KEY(chunk_id, field)) WITHOUT ROWID;
+CREATE TABLE chunk_sparse(
+  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+  vector BLOB NOT NULL);
+UPDATE imi_meta SET value = '2' WHERE key = 'schema_version';
+)sql";
+
 constexpr const char* kCollectionColumns =
-    "id, name, model_id, model_revision, dimension, metric, document_count, chunk_count, data_version";
+    "id, name, model_id, model_revision, dimension, metric, document_count, chunk_count, data_version, lexical, "
+    "lexical_version";
+
+bool SameLexical(const LexicalSpec& a, const LexicalSpec& b) {
+  return a.analyzers == b.analyzers && a.bm25.k1 == b.bm25.k1 && a.bm25.b == b.bm25.b;
+}
+
+std::string DescribeLexical(const LexicalSpec& spec) {
+  std::string names;
+  for (const std::string& a : spec.analyzers) names += (names.empty() ? "" : ",") + a;
+  return "analyzers [" + names + "], BM25 k1 " + std::to_string(spec.bm25.k1) + " b " + std::to_string(spec.bm25.b);
+}
 
 }  // namespace
 
@@ -75,16 +104,33 @@ Status EmbeddedStore::Init() {
   IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(writer_.get(),
                                                                     "SELECT value FROM imi_meta WHERE key='schema_version'"));
   IMI_ASSIGN_OR_RETURN(bool found, get.Step());
+  std::string version = found ? get.Text(0) : "";
+  get.Reset();
   if (!found) {
+    // A new store: version 1's tables were just created; migrate from there.
     IMI_ASSIGN_OR_RETURN(SqliteStatement put, SqliteStatement::Prepare(
-                                                  writer_.get(), "INSERT INTO imi_meta VALUES('schema_version', ?1)"));
-    put.BindText(1, std::to_string(kSchemaVersion));
+                                                  writer_.get(), "INSERT OR IGNORE INTO imi_meta VALUES('schema_version', '1')"));
     IMI_RETURN_IF_ERROR(put.Run());
-  } else if (get.Text(0) != std::to_string(kSchemaVersion)) {
-    return Status::FailedPrecondition("store " + options_.directory + " has schema version " + get.Text(0) +
-                                      "; this imi reads version " + std::to_string(kSchemaVersion));
+    version = "1";
+  }
+  if (version == "1") return MigrateToVersion2();
+  if (version != std::to_string(kSchemaVersion)) {
+    return Status::FailedPrecondition("store " + options_.directory + " has schema version " + version +
+                                      "; this imi reads versions 1 and " + std::to_string(kSchemaVersion));
   }
   return Status::Ok();
+}
+
+Status EmbeddedStore::MigrateToVersion2() {
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
+  // Another process may have migrated while this one waited for the lock.
+  IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(
+                                                writer_.get(), "SELECT value FROM imi_meta WHERE key='schema_version'"));
+  IMI_ASSIGN_OR_RETURN(bool found, get.Step());
+  if (found && get.Text(0) == "2") return txn->Commit();
+  get.Reset();
+  IMI_RETURN_IF_ERROR(writer_->Exec(kSchemaV2).WithContext("cannot migrate " + db_path_ + " to schema version 2"));
+  return txn->Commit();
 }
 
 EmbeddedStore::Reader::~Reader() {
@@ -123,6 +169,8 @@ Result<EmbeddedStore::Row> EmbeddedStore::FindCollection(SqliteDb* db, const std
   row.info.document_count = st.Int(6);
   row.info.chunk_count = st.Int(7);
   row.data_version = static_cast<uint64_t>(st.Int(8));
+  IMI_ASSIGN_OR_RETURN(row.info.spec.lexical, LexicalSpecFromJson(st.Text(9)));
+  row.lexical_version = static_cast<uint64_t>(st.Int(10));
   return row;
 }
 
@@ -141,29 +189,34 @@ HnswIndex::Params EmbeddedStore::IndexParams(const CollectionSpec& spec) const {
   return HnswIndex::Params{spec.metric, spec.dimension, options_.hnsw_m, options_.hnsw_ef_construction};
 }
 
-Status EmbeddedStore::CreateCollection(const CollectionSpec& spec) {
-  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(spec));
+Status EmbeddedStore::CreateCollection(const CollectionSpec& requested) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(requested));
+  CollectionSpec spec = requested;
+  IMI_RETURN_IF_ERROR(ValidateLexicalSpec(&spec.lexical));
+  IMI_ASSIGN_OR_RETURN(std::string lexical, LexicalSpecToJson(spec.lexical));
   std::lock_guard<std::mutex> lock(write_mu_);
   Result<Row> existing = FindCollection(writer_.get(), spec.name);
   if (existing.ok()) {
     const CollectionSpec& have = existing->info.spec;
     if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
-        have.dimension == spec.dimension && have.metric == spec.metric)
+        have.dimension == spec.dimension && have.metric == spec.metric && SameLexical(have.lexical, spec.lexical))
       return Status::Ok();
     return Status::AlreadyExists("collection \"" + spec.name + "\" exists with model " + have.model_id + "@" +
                                  have.model_revision + ", dimension " + std::to_string(have.dimension) +
-                                 ", metric " + std::string(MetricName(have.metric)));
+                                 ", metric " + std::string(MetricName(have.metric)) + ", " +
+                                 DescribeLexical(have.lexical));
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   IMI_ASSIGN_OR_RETURN(SqliteStatement st,
                        SqliteStatement::Prepare(writer_.get(),
                                                 "INSERT INTO collections(name, model_id, model_revision, dimension, "
-                                                "metric) VALUES(?1, ?2, ?3, ?4, ?5)"));
+                                                "metric, lexical) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
   st.BindText(1, spec.name);
   st.BindText(2, spec.model_id);
   st.BindText(3, spec.model_revision);
   st.BindInt(4, spec.dimension);
   st.BindText(5, MetricName(spec.metric));
+  st.BindText(6, lexical);
   return st.Run();
 }
 
@@ -181,6 +234,7 @@ Status EmbeddedStore::DeleteCollection(const std::string& name) {
   {
     std::lock_guard<std::mutex> states_lock(states_mu_);
     states_.erase(row.id);
+    lexical_states_.erase(row.id);
   }
   std::error_code ec;
   std::filesystem::remove(IndexPath(row.id), ec);
@@ -212,9 +266,24 @@ Result<std::vector<CollectionInfo>> EmbeddedStore::ListCollections() {
 }
 
 Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::vector<Document> docs) {
+  // Chunk texts are analysed before the write lock is taken (MeCab is the
+  // slow part); the lexical version says whether the analysers are still
+  // the collection's when the write begins.
+  std::vector<std::vector<std::vector<lexical::TermCounts>>> terms;
+  uint64_t analysed_version = 0;
+  {
+    IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+    IMI_ASSIGN_OR_RETURN(Row first, FindCollection(reader->get(), collection));
+    IMI_RETURN_IF_ERROR(PrepareBatch(first.info.spec, &docs));
+    IMI_ASSIGN_OR_RETURN(terms, AnalyzeDocuments(first.info.spec.lexical, docs));
+    analysed_version = first.lexical_version;
+  }
   std::lock_guard<std::mutex> lock(write_mu_);
   IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
   IMI_RETURN_IF_ERROR(PrepareBatch(row.info.spec, &docs));
+  if (row.lexical_version != analysed_version) {
+    IMI_ASSIGN_OR_RETURN(terms, AnalyzeDocuments(row.info.spec.lexical, docs));
+  }
   writes_in_flight_.fetch_add(1);
   struct InFlight {
     std::atomic<int>* n;
@@ -238,9 +307,14 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
                                                     "start_offset, end_offset, vector) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   std::vector<int64_t> removed;
   std::vector<std::pair<int64_t, const float*>> added;
+  std::vector<AddedChunk> added_lexical;
+  std::vector<RemovedChunk> removed_lexical;
+  const std::vector<lexical::TermCounts> no_terms;
+  const bool lexical = !row.info.spec.lexical.analyzers.empty();
   int64_t new_docs = 0;
   UpsertResult result;
-  for (const Document& doc : docs) {
+  for (size_t d = 0; d < docs.size(); ++d) {
+    const Document& doc = docs[d];
     exists_doc.Reset();
     exists_doc.BindInt(1, row.id);
     exists_doc.BindText(2, doc.id);
@@ -249,11 +323,18 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
       old_chunks.Reset();
       old_chunks.BindInt(1, row.id);
       old_chunks.BindText(2, doc.id);
+      const size_t first_removed = removed.size();
       while (true) {
         IMI_ASSIGN_OR_RETURN(bool more, old_chunks.Step());
         if (!more) break;
         removed.push_back(old_chunks.Int(0));
       }
+      // Their term lists go with them; the in-memory index needs them to
+      // keep document frequencies exact.
+      IMI_ASSIGN_OR_RETURN(std::vector<RemovedChunk> lists,
+                           ReadTermLists(db, row, std::vector<int64_t>(removed.begin() + static_cast<std::ptrdiff_t>(first_removed),
+                                                                       removed.end())));
+      for (RemovedChunk& r : lists) removed_lexical.push_back(std::move(r));
       del_chunks.Reset();
       del_chunks.BindInt(1, row.id);
       del_chunks.BindText(2, doc.id);
@@ -267,7 +348,8 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
     upsert_doc.BindText(3, doc.text);
     upsert_doc.BindText(4, doc.metadata.dump());
     IMI_RETURN_IF_ERROR(upsert_doc.Run());
-    for (const Chunk& chunk : doc.chunks) {
+    for (size_t c = 0; c < doc.chunks.size(); ++c) {
+      const Chunk& chunk = doc.chunks[c];
       add_chunk.Reset();
       add_chunk.BindInt(1, row.id);
       add_chunk.BindText(2, doc.id);
@@ -277,7 +359,11 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
       add_chunk.BindInt(6, chunk.end_offset);
       add_chunk.BindBlob(7, chunk.vector.data(), chunk.vector.size() * sizeof(float));
       IMI_RETURN_IF_ERROR(add_chunk.Run());
-      added.emplace_back(db->LastInsertRowid(), chunk.vector.data());
+      const int64_t chunk_id = db->LastInsertRowid();
+      added.emplace_back(chunk_id, chunk.vector.data());
+      const std::vector<lexical::TermCounts>& chunk_terms = lexical ? terms[d][c] : no_terms;
+      IMI_RETURN_IF_ERROR(WriteLexicalRows(db, chunk_id, chunk_terms, chunk.sparse));
+      added_lexical.push_back(AddedChunk{{chunk_id, doc.id, chunk.ordinal}, &chunk_terms, &chunk.sparse});
     }
     result.ids.push_back(doc.id);
   }
@@ -292,6 +378,7 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
   IMI_RETURN_IF_ERROR(bump.Run());
   IMI_RETURN_IF_ERROR(txn->Commit());
   ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, added);
+  ApplyToLexical(row, row.data_version + 1, removed_lexical, added_lexical);
   return result;
 }
 
@@ -313,8 +400,9 @@ Result<Document> EmbeddedStore::GetDocument(const std::string& collection, const
   doc.metadata = nlohmann::json::parse(st.Text(1), nullptr, false);
   if (doc.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + id + "\" is not JSON");
   IMI_ASSIGN_OR_RETURN(SqliteStatement chunks,
-                       SqliteStatement::Prepare(db, "SELECT ordinal, text, start_offset, end_offset, vector FROM chunks "
-                                                    "WHERE collection_id = ?1 AND document_id = ?2 ORDER BY ordinal"));
+                       SqliteStatement::Prepare(db, "SELECT c.ordinal, c.text, c.start_offset, c.end_offset, c.vector, "
+                                                    "s.vector FROM chunks c LEFT JOIN chunk_sparse s ON s.chunk_id = c.id "
+                                                    "WHERE c.collection_id = ?1 AND c.document_id = ?2 ORDER BY c.ordinal"));
   chunks.BindInt(1, row.id);
   chunks.BindText(2, id);
   while (true) {
@@ -329,6 +417,11 @@ Result<Document> EmbeddedStore::GetDocument(const std::string& collection, const
     const void* blob = chunks.Blob(4, &bytes);
     chunk.vector.resize(bytes / sizeof(float));
     if (bytes) std::memcpy(chunk.vector.data(), blob, chunk.vector.size() * sizeof(float));
+    if (!chunks.IsNull(5)) {
+      const void* sparse = chunks.Blob(5, &bytes);
+      IMI_RETURN_IF_ERROR(lexical::DecodeSparse(std::string_view(static_cast<const char*>(sparse), bytes), &chunk.sparse)
+                              .WithContext("document \"" + id + "\""));
+    }
     doc.chunks.push_back(std::move(chunk));
   }
   return doc;
@@ -355,6 +448,7 @@ Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::s
     if (!more) break;
     removed.push_back(old_chunks.Int(0));
   }
+  IMI_ASSIGN_OR_RETURN(std::vector<RemovedChunk> removed_lexical, ReadTermLists(db, row, removed));
   IMI_ASSIGN_OR_RETURN(SqliteStatement del, SqliteStatement::Prepare(
                                                 db, "DELETE FROM documents WHERE collection_id = ?1 AND id = ?2"));
   del.BindInt(1, row.id);
@@ -370,6 +464,7 @@ Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::s
   IMI_RETURN_IF_ERROR(bump.Run());
   IMI_RETURN_IF_ERROR(txn->Commit());
   ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, {});
+  ApplyToLexical(row, row.data_version + 1, removed_lexical, {});
   return Status::Ok();
 }
 

@@ -2,6 +2,8 @@
 #define IMI_STORE_EMBEDDED_EMBEDDED_STORE_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "store/embedded/hnsw_index.h"
+#include "store/embedded/lexical_index.h"
 #include "store/embedded/sqlite_db.h"
 #include "store/vector_store.h"
 
@@ -34,6 +37,9 @@ class EmbeddedStore : public VectorStore {
   Result<Document> GetDocument(const std::string& collection, const std::string& id) override;
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
+  Result<SearchResponse> SearchLexical(const std::string& collection, const LexicalSearchRequest& request) override;
+  Result<SearchResponse> SearchSparse(const std::string& collection, const SparseSearchRequest& request) override;
+  Status SetLexical(const std::string& collection, const LexicalSpec& lexical) override;
   Status Flush() override;
   Status PrepareIndex(const std::string& collection) override;
   // embedded_documents.cc
@@ -51,11 +57,33 @@ class EmbeddedStore : public VectorStore {
     uint64_t index_version = 0;  // data_version the in-memory index reflects
     bool dirty = false;          // differs from the file on disk
   };
+  // Per-collection lexical state (embedded_lexical.cc): the in-memory
+  // inverted index and the versions of the data it reflects. `mu` guards
+  // all; `cv` signals that a write was applied.
+  struct LexicalState {
+    std::shared_mutex mu;
+    std::condition_variable_any cv;
+    std::unique_ptr<LexicalIndex> index;
+    uint64_t data_version = 0;
+    uint64_t lexical_version = 0;
+  };
+  // A chunk a write removed, with the term counts it had per analyser.
+  struct RemovedChunk {
+    int64_t chunk_id = 0;
+    std::vector<lexical::TermCounts> terms;
+  };
+  // A chunk a write added, as the lexical index takes it.
+  struct AddedChunk {
+    LexicalIndex::ChunkRef ref;
+    const std::vector<lexical::TermCounts>* terms = nullptr;
+    const lexical::SparseVector* sparse = nullptr;
+  };
   // A collection row.
   struct Row {
     int64_t id = 0;
     CollectionInfo info;
     uint64_t data_version = 0;
+    uint64_t lexical_version = 0;
   };
   // A borrowed reader connection, returned to the pool on destruction.
   class Reader {
@@ -77,6 +105,8 @@ class EmbeddedStore : public VectorStore {
   };
 
   Status Init();
+  // Schema version 1 -> 2: lexical settings, term lists and sparse vectors.
+  Status MigrateToVersion2();
   Result<std::unique_ptr<Reader>> AcquireReader();
   Result<Row> FindCollection(SqliteDb* db, const std::string& name);
   std::shared_ptr<IndexState> StateFor(int64_t collection_id);
@@ -95,6 +125,27 @@ class EmbeddedStore : public VectorStore {
   Result<std::vector<SearchHit>> FillHits(SqliteDb* db, const Row& row, const std::vector<Candidate>& ranked,
                                           const Include& include);
 
+  // Lexical index (embedded_lexical.cc).
+  std::shared_ptr<LexicalState> LexicalStateFor(int64_t collection_id);
+  // Term lists of `chunk_ids` (stored ones; chunks without terms get empty lists).
+  Result<std::vector<RemovedChunk>> ReadTermLists(SqliteDb* db, const Row& row, const std::vector<int64_t>& chunk_ids);
+  // Writes a chunk's term lists and sparse vector.
+  Status WriteLexicalRows(SqliteDb* db, int64_t chunk_id, const std::vector<lexical::TermCounts>& terms,
+                          const lexical::SparseVector& sparse);
+  // Applies a committed write to a loaded lexical index (or drops it).
+  void ApplyToLexical(const Row& row, uint64_t new_version, const std::vector<RemovedChunk>& removed,
+                      const std::vector<AddedChunk>& added);
+  // Builds the index of `row` from SQLite (state->mu held exclusively, inside a snapshot).
+  Status BuildLexical(SqliteDb* db, const Row& row, LexicalState* state);
+  // Runs `search` on the collection's lexical index, current with a
+  // snapshot of the database that `search` reads through.
+  Result<SearchResponse> WithLexicalIndex(
+      const std::string& collection,
+      const std::function<Result<SearchResponse>(SqliteDb*, const Row&, const LexicalIndex&)>& search);
+  // Ranked lexical candidates -> hits, applying `include`.
+  Result<SearchResponse> LexicalHits(SqliteDb* db, const Row& row, const std::vector<LexicalIndex::Scored>& ranked,
+                                     const Include& include);
+
   EmbeddedOptions options_;
   std::string db_path_;
   std::mutex write_mu_;
@@ -104,6 +155,7 @@ class EmbeddedStore : public VectorStore {
   std::vector<std::unique_ptr<SqliteDb>> readers_;
   std::mutex states_mu_;
   std::map<int64_t, std::shared_ptr<IndexState>> states_;
+  std::map<int64_t, std::shared_ptr<LexicalState>> lexical_states_;  // guarded by states_mu_
 };
 
 }  // namespace imi::store

@@ -2,15 +2,19 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <unordered_map>
 
+#include "store/lexical_analysis.h"
+#include "store/postgres/pg_lexical.h"
+#include "store/postgres/pg_transaction.h"
 #include "store/rank.h"
 
 namespace imi::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // Serialises schema changes between imi processes sharing a database.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7243911)";
 // pgvector indexes at most 2000 dimensions; larger collections scan exactly.
@@ -20,24 +24,6 @@ constexpr size_t kMaxAnnCandidates = 8192;
 constexpr size_t kDocsPerStatement = 500;
 
 using Params = std::vector<std::optional<std::string>>;
-
-// Rolls back unless committed.
-class PgTransaction {
- public:
-  explicit PgTransaction(PgConnection& conn) : conn_(conn) {}
-  ~PgTransaction() {
-    if (!done_ && !conn_.broken()) (void)conn_.Run("ROLLBACK");
-  }
-  Status Begin() { return conn_.Run("BEGIN"); }
-  Status Commit() {
-    done_ = true;
-    return conn_.Run("COMMIT");
-  }
-
- private:
-  PgConnection& conn_;
-  bool done_ = false;
-};
 
 const char* Operator(Metric metric) {
   switch (metric) {
@@ -206,14 +192,15 @@ Status PgStore::Migrate() {
           " created_at timestamptz NOT NULL DEFAULT now())"));
       IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO imi_schema VALUES (1)"));
     }
+    if (version < 2) IMI_RETURN_IF_ERROR(pg_lexical::Migrate(conn));
     return txn.Commit();
   });
 }
 
 Result<PgStore::Row> PgStore::FindCollection(PgConnection& conn, const std::string& name) {
   IMI_RETURN_IF_ERROR(ValidateCollectionName(name));
-  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id, name, model_id, model_revision, dimension, metric "
-                                             "FROM imi_collections WHERE name = $1",
+  IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id, name, model_id, model_revision, dimension, metric, "
+                                             "lexical::text, lexical_version FROM imi_collections WHERE name = $1",
                                              {name}));
   if (r.rows() == 0) return Status::NotFound("no collection named \"" + name + "\"");
   Row row;
@@ -223,6 +210,8 @@ Result<PgStore::Row> PgStore::FindCollection(PgConnection& conn, const std::stri
   row.spec.model_revision = r.Text(0, 3);
   row.spec.dimension = static_cast<int>(r.Int(0, 4));
   IMI_ASSIGN_OR_RETURN(row.spec.metric, ParseMetric(r.Text(0, 5)));
+  IMI_ASSIGN_OR_RETURN(row.spec.lexical, LexicalSpecFromJson(r.Text(0, 6)));
+  row.lexical_version = r.Int(0, 7);
   return row;
 }
 
@@ -236,8 +225,11 @@ Result<CollectionInfo> PgStore::Info(PgConnection& conn, const Row& row) {
   return info;
 }
 
-Status PgStore::CreateCollection(const CollectionSpec& spec) {
-  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(spec));
+Status PgStore::CreateCollection(const CollectionSpec& requested) {
+  IMI_RETURN_IF_ERROR(ValidateCollectionSpec(requested));
+  CollectionSpec spec = requested;
+  IMI_RETURN_IF_ERROR(ValidateLexicalSpec(&spec.lexical));
+  IMI_ASSIGN_OR_RETURN(std::string lexical, LexicalSpecToJson(spec.lexical));
   return WithConnection([&](PgConnection& conn) -> Status {
     PgTransaction txn(conn);
     IMI_RETURN_IF_ERROR(txn.Begin());
@@ -245,18 +237,26 @@ Status PgStore::CreateCollection(const CollectionSpec& spec) {
     Result<Row> existing = FindCollection(conn, spec.name);
     if (existing.ok()) {
       const CollectionSpec& have = existing->spec;
+      const bool same_lexical = have.lexical.analyzers == spec.lexical.analyzers &&
+                                have.lexical.bm25.k1 == spec.lexical.bm25.k1 && have.lexical.bm25.b == spec.lexical.bm25.b;
       if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
-          have.dimension == spec.dimension && have.metric == spec.metric)
+          have.dimension == spec.dimension && have.metric == spec.metric && same_lexical)
         return Status::Ok();
+      std::string analyzers;
+      for (const std::string& a : have.lexical.analyzers) analyzers += (analyzers.empty() ? "" : ",") + a;
       return Status::AlreadyExists("collection \"" + spec.name + "\" exists with model " + have.model_id + "@" +
                                    have.model_revision + ", dimension " + std::to_string(have.dimension) +
-                                   ", metric " + std::string(MetricName(have.metric)));
+                                   ", metric " + std::string(MetricName(have.metric)) + ", analyzers [" + analyzers +
+                                   "], BM25 k1 " + std::to_string(have.lexical.bm25.k1) + " b " +
+                                   std::to_string(have.lexical.bm25.b));
     }
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
     IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("INSERT INTO imi_collections (name, model_id, model_revision, "
-                                               "dimension, metric) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                               "dimension, metric, lexical) VALUES ($1, $2, $3, $4, $5, $6::jsonb) "
+                                               "RETURNING id",
                                                {spec.name, spec.model_id, spec.model_revision,
-                                                std::to_string(spec.dimension), std::string(MetricName(spec.metric))}));
+                                                std::to_string(spec.dimension), std::string(MetricName(spec.metric)),
+                                                lexical}));
     int64_t id = r.Int(0, 0);
     std::string docs = DocsTable(id), chunks = ChunksTable(id);
     IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + docs +
@@ -265,13 +265,14 @@ Status PgStore::CreateCollection(const CollectionSpec& spec) {
     IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + chunks + " (id bigserial PRIMARY KEY, document_id text NOT NULL REFERENCES " +
                                  docs + " (id) ON DELETE CASCADE, ordinal integer NOT NULL, text text NOT NULL, "
                                  "start_offset bigint NOT NULL, end_offset bigint NOT NULL, metadata jsonb NOT NULL, "
-                                 "embedding vector(" + std::to_string(spec.dimension) + ") NOT NULL)"));
+                                 "embedding vector(" + std::to_string(spec.dimension) + ") NOT NULL, sparse sparsevec)"));
     IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " (document_id)"));
     if (spec.dimension <= kMaxIndexedDimension) {
       IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " USING hnsw (embedding " +
                                    OperatorClass(spec.metric) + ") WITH (m = " + std::to_string(kHnswM) +
                                    ", ef_construction = " + std::to_string(kHnswEfConstruction) + ")"));
     }
+    IMI_RETURN_IF_ERROR(pg_lexical::CreateTables(conn, id, spec.lexical.analyzers.size()));
     return txn.Commit();
   });
 }
@@ -282,6 +283,7 @@ Status PgStore::DeleteCollection(const std::string& name) {
     IMI_RETURN_IF_ERROR(txn.Begin());
     IMI_RETURN_IF_ERROR(conn.Run(kMigrationLock));
     IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, name));
+    IMI_RETURN_IF_ERROR(pg_lexical::DropTables(conn, row.id));
     IMI_RETURN_IF_ERROR(conn.Run("DROP TABLE IF EXISTS " + ChunksTable(row.id)));
     IMI_RETURN_IF_ERROR(conn.Run("DROP TABLE IF EXISTS " + DocsTable(row.id)));
     IMI_RETURN_IF_ERROR(conn.Run("DELETE FROM imi_collections WHERE id = $1", {std::to_string(row.id)}));
@@ -316,21 +318,42 @@ Result<std::vector<CollectionInfo>> PgStore::ListCollections() {
 }
 
 Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<Document> docs) {
+  // Chunk texts are analysed before the connection is taken (MeCab is the
+  // slow part); the lexical version says whether the analysers are still the
+  // collection's once the write holds its locks.
+  Row first;
+  IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
+    IMI_ASSIGN_OR_RETURN(first, FindCollection(conn, collection));
+    return Status::Ok();
+  }));
+  // Generated ids are kept in `docs`, so a retry after reconnecting writes
+  // the same ids.
+  IMI_RETURN_IF_ERROR(PrepareBatch(first.spec, &docs));
+  IMI_ASSIGN_OR_RETURN(auto terms, AnalyzeDocuments(first.spec.lexical, docs));
+  int64_t analysed_version = first.lexical_version;
   UpsertResult result;
   IMI_RETURN_IF_ERROR(WithConnection([&](PgConnection& conn) -> Status {
     IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
-    // Generated ids are kept in `docs`, so a retry after reconnecting
-    // writes the same ids.
     IMI_RETURN_IF_ERROR(PrepareBatch(row.spec, &docs));
     std::string docs_table = DocsTable(row.id), chunks_table = ChunksTable(row.id);
     PgTransaction txn(conn);
     IMI_RETURN_IF_ERROR(txn.Begin());
+    IMI_ASSIGN_OR_RETURN(int64_t version, pg_lexical::LockForWrite(conn, row.id));
+    if (version != row.lexical_version) {
+      IMI_ASSIGN_OR_RETURN(row, FindCollection(conn, collection));
+    }
+    if (version != analysed_version) {
+      IMI_ASSIGN_OR_RETURN(terms, AnalyzeDocuments(row.spec.lexical, docs));
+      analysed_version = version;
+    }
+    const bool lexical = !row.spec.lexical.analyzers.empty();
     // Rows travel as array parameters unnested by the server: one round
     // trip per slice instead of one per row.
     for (size_t begin = 0; begin < docs.size(); begin += kDocsPerStatement) {
       size_t end = std::min(docs.size(), begin + kDocsPerStatement);
       std::vector<std::string> ids, texts, metadata;
       std::vector<std::string> c_doc, c_ordinal, c_text, c_start, c_end, c_metadata, c_vector;
+      std::vector<const lexical::SparseVector*> c_sparse;
       for (size_t i = begin; i < end; ++i) {
         const Document& doc = docs[i];
         ids.push_back(doc.id);
@@ -344,6 +367,7 @@ Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<
           c_end.push_back(std::to_string(chunk.end_offset));
           c_metadata.push_back(metadata.back());
           c_vector.push_back(VectorLiteral(chunk.vector));
+          c_sparse.push_back(&chunk.sparse);
         }
       }
       IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO " + docs_table + " (id, text, metadata) SELECT * FROM "
@@ -352,13 +376,29 @@ Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<
                                    {ArrayLiteral(ids), ArrayLiteral(texts), ArrayLiteral(metadata)}));
       IMI_RETURN_IF_ERROR(conn.Run("DELETE FROM " + chunks_table + " WHERE document_id = ANY($1::text[])",
                                    {ArrayLiteral(ids)}));
-      IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO " + chunks_table +
-                                       " (document_id, ordinal, text, start_offset, end_offset, metadata, embedding) "
-                                       "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::bigint[], "
-                                       "$5::bigint[], $6::jsonb[], $7::vector[])",
-                                   {ArrayLiteral(c_doc), ArrayLiteral(c_ordinal), ArrayLiteral(c_text),
-                                    ArrayLiteral(c_start), ArrayLiteral(c_end), ArrayLiteral(c_metadata),
-                                    ArrayLiteral(c_vector)}));
+      IMI_ASSIGN_OR_RETURN(
+          PgResult inserted,
+          conn.Exec("INSERT INTO " + chunks_table +
+                        " (document_id, ordinal, text, start_offset, end_offset, metadata, embedding, sparse) "
+                        "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::bigint[], "
+                        "$5::bigint[], $6::jsonb[], $7::vector[], $8::sparsevec[]) RETURNING id, document_id, ordinal",
+                    {ArrayLiteral(c_doc), ArrayLiteral(c_ordinal), ArrayLiteral(c_text), ArrayLiteral(c_start),
+                     ArrayLiteral(c_end), ArrayLiteral(c_metadata), ArrayLiteral(c_vector),
+                     pg_lexical::SparseArrayLiteral(c_sparse)}));
+      if (!lexical) continue;
+      std::map<std::pair<std::string, int>, int64_t> chunk_ids;
+      for (int r = 0; r < inserted.rows(); ++r) {
+        chunk_ids[{inserted.Text(r, 1), static_cast<int>(inserted.Int(r, 2))}] = inserted.Int(r, 0);
+      }
+      std::vector<int64_t> written;
+      std::vector<const std::vector<lexical::TermCounts>*> lists;
+      for (size_t i = begin; i < end; ++i) {
+        for (size_t c = 0; c < docs[i].chunks.size(); ++c) {
+          written.push_back(chunk_ids[{docs[i].id, docs[i].chunks[c].ordinal}]);
+          lists.push_back(&terms[i][c]);
+        }
+      }
+      IMI_RETURN_IF_ERROR(pg_lexical::WriteTerms(conn, row.id, written, lists));
     }
     IMI_RETURN_IF_ERROR(txn.Commit());
     result.ids.clear();
@@ -384,7 +424,8 @@ Result<Document> PgStore::GetDocument(const std::string& collection, const std::
     doc.text = d.Text(0, 0);
     doc.metadata = nlohmann::json::parse(d.Text(0, 1), nullptr, false);
     if (doc.metadata.is_discarded()) return Status::DataLoss("stored metadata of \"" + id + "\" is not JSON");
-    IMI_ASSIGN_OR_RETURN(PgResult c, conn.Exec("SELECT ordinal, text, start_offset, end_offset, embedding::text FROM " +
+    IMI_ASSIGN_OR_RETURN(PgResult c, conn.Exec("SELECT ordinal, text, start_offset, end_offset, embedding::text, "
+                                               "sparse::text FROM " +
                                                ChunksTable(row.id) + " WHERE document_id = $1 ORDER BY ordinal",
                                                {id}));
     for (int i = 0; i < c.rows(); ++i) {
@@ -394,6 +435,9 @@ Result<Document> PgStore::GetDocument(const std::string& collection, const std::
       chunk.start_offset = c.Int(i, 2);
       chunk.end_offset = c.Int(i, 3);
       chunk.vector = ParseVector(c.Text(i, 4));
+      if (!c.IsNull(i, 5)) {
+        IMI_ASSIGN_OR_RETURN(chunk.sparse, pg_lexical::ParseSparse(c.Text(i, 5)));
+      }
       doc.chunks.push_back(std::move(chunk));
     }
     return txn.Commit();
@@ -405,9 +449,14 @@ Status PgStore::DeleteDocument(const std::string& collection, const std::string&
   IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
   return WithConnection([&](PgConnection& conn) -> Status {
     IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    // The deleted chunks' lengths leave the statistics rows through a
+    // trigger; lock them first, in the order every writer does.
+    IMI_RETURN_IF_ERROR(pg_lexical::LockForWrite(conn, row.id).status());
     IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("DELETE FROM " + DocsTable(row.id) + " WHERE id = $1 RETURNING id", {id}));
     if (r.rows() == 0) return Status::NotFound("no document \"" + id + "\" in collection \"" + collection + "\"");
-    return Status::Ok();
+    return txn.Commit();
   });
 }
 
@@ -600,12 +649,17 @@ Result<int64_t> PgStore::DeleteDocuments(const std::string& collection, const Fi
     IMI_ASSIGN_OR_RETURN(Row row, FindCollection(conn, collection));
     std::vector<SqlParam> filter_params;
     const std::string where = filter.ToSql(SqlDialect::kPostgres, "d.metadata", &filter_params);
+    PgTransaction txn(conn);
+    IMI_RETURN_IF_ERROR(txn.Begin());
+    // The lexical statistics rows change through a trigger; lock them first,
+    // in the order every writer does (pg_lexical::LockForWrite).
+    IMI_RETURN_IF_ERROR(pg_lexical::LockForWrite(conn, row.id).status());
     // Chunks go with their documents (ON DELETE CASCADE), in one statement.
     IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("WITH gone AS (DELETE FROM " + DocsTable(row.id) + " d WHERE " + where +
                                                    " RETURNING 1) SELECT count(*) FROM gone",
                                                ToParams(filter_params)));
     deleted = r.Int(0, 0);
-    return Status::Ok();
+    return txn.Commit();
   }));
   return deleted;
 }

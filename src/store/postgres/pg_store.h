@@ -29,6 +29,10 @@ class PgStore : public VectorStore {
   Result<Document> GetDocument(const std::string& collection, const std::string& id) override;
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
+  // Lexical and sparse search and SetLexical live in pg_lexical.cc.
+  Result<SearchResponse> SearchLexical(const std::string& collection, const LexicalSearchRequest& request) override;
+  Result<SearchResponse> SearchSparse(const std::string& collection, const SparseSearchRequest& request) override;
+  Status SetLexical(const std::string& collection, const LexicalSpec& lexical) override;
   Status Flush() override { return Status::Ok(); }
   // PostgreSQL maintains its own index: nothing to prepare.
   Status PrepareIndex(const std::string&) override { return Status::Ok(); }
@@ -42,6 +46,7 @@ class PgStore : public VectorStore {
   struct Row {
     int64_t id = 0;
     CollectionSpec spec;
+    int64_t lexical_version = 0;
   };
   struct Candidate {
     int64_t chunk_id = 0;

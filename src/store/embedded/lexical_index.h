@@ -1,0 +1,112 @@
+#ifndef IMI_STORE_EMBEDDED_LEXICAL_INDEX_H_
+#define IMI_STORE_EMBEDDED_LEXICAL_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "lexical/bm25.h"
+#include "lexical/sparse_vector.h"
+
+namespace imi::store {
+
+// The embedded store's in-memory inverted index of one collection: for each
+// analyser ("field") the postings of every term, and the postings of every
+// sparse-vector index. Derived state like the HNSW graph: built from the
+// term lists and sparse vectors SQLite holds (docs/store-format.md) and kept
+// current by the writes of this process. Term statistics (chunks with terms,
+// total length, document frequencies) are exact at all times.
+// Not thread-safe: the store guards it with a shared mutex (searches are
+// const).
+class LexicalIndex {
+ public:
+  // A chunk as the index knows it.
+  struct ChunkRef {
+    int64_t chunk_id = 0;
+    std::string document_id;
+    int ordinal = 0;
+  };
+  // A ranked chunk; `document_id` points into the index (valid until it changes).
+  struct Scored {
+    int64_t chunk_id = 0;
+    const std::string* document_id = nullptr;
+    int ordinal = 0;
+    double score = 0;
+  };
+  // Whether a document passes the search's filter (may fail, e.g. on I/O).
+  using Accept = std::function<Result<bool>(const std::string& document_id)>;
+
+  explicit LexicalIndex(size_t fields);
+
+  size_t fields() const { return fields_.size(); }
+
+  // Adds a chunk: its term counts per field (fields() entries, empty for a
+  // chunk without terms) and its sparse vector (canonical; may be empty).
+  // The chunk id must not be in the index.
+  void Add(const ChunkRef& chunk, const std::vector<lexical::TermCounts>& terms, const lexical::SparseVector& sparse);
+  // Removes a chunk given the term counts it was added with (fields()
+  // entries). Unknown chunk ids are ignored.
+  void Remove(int64_t chunk_id, const std::vector<lexical::TermCounts>& terms);
+
+  // The best `k` documents by BM25 in `field` for `query` (distinct terms in
+  // bytewise order), each represented by its best chunk, ranked by score,
+  // then document id, then ordinal. Exact: scores are summed in the query's
+  // term order for every returned chunk. `accept` may be empty (no filter).
+  Result<std::vector<Scored>> SearchBm25(size_t field, const std::vector<lexical::QueryTerm>& query,
+                                         const lexical::Bm25Params& params, size_t k, const Accept& accept) const;
+  // The best `k` documents by lexical::SparseDot (non-zero only).
+  Result<std::vector<Scored>> SearchSparse(const lexical::SparseVector& query, size_t k, const Accept& accept) const;
+
+  // Statistics of `field`: chunks with at least one term, their total
+  // length, and the number of chunks holding `term`.
+  int64_t ChunkCount(size_t field) const { return fields_[field].chunks; }
+  int64_t TotalLength(size_t field) const { return fields_[field].total_length; }
+  int64_t DocumentFrequency(size_t field, const std::string& term) const;
+  // Live chunks.
+  size_t size() const { return slot_of_.size(); }
+
+ private:
+  struct Slot {
+    int64_t chunk_id = 0;
+    uint32_t document = 0;  // index into documents_
+    int32_t ordinal = 0;
+    bool alive = true;
+  };
+  template <typename V>
+  struct Postings {
+    std::vector<uint32_t> slots;  // ascending
+    std::vector<V> values;        // term frequency or sparse weight
+  };
+  struct Field {
+    std::unordered_map<std::string, uint32_t> term_ids;
+    std::vector<Postings<uint32_t>> postings;
+    std::vector<int64_t> df;       // live chunks per term
+    std::vector<uint32_t> length;  // per slot; 0 = no terms
+    int64_t chunks = 0;            // live chunks with length > 0
+    int64_t total_length = 0;
+  };
+
+  // Picks the best `k` documents among `candidates` (slot, score) and
+  // returns them ranked; `rescore` (may be empty) recomputes a slot's exact
+  // score for the final ordering.
+  Result<std::vector<Scored>> TopDocuments(std::vector<std::pair<uint32_t, double>> candidates, size_t k,
+                                           const Accept& accept,
+                                           const std::function<double(uint32_t)>& rescore) const;
+  void CompactIfNeeded();
+
+  std::vector<Slot> slots_;
+  std::unordered_map<int64_t, uint32_t> slot_of_;
+  std::vector<std::string> documents_;
+  std::unordered_map<std::string, uint32_t> document_index_;
+  std::vector<Field> fields_;
+  std::unordered_map<uint32_t, Postings<float>> sparse_;
+  size_t dead_ = 0;
+};
+
+}  // namespace imi::store
+
+#endif  // IMI_STORE_EMBEDDED_LEXICAL_INDEX_H_
