@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/lexical_flags.h"
 #include "store/vector_store.h"
 
 namespace imi::cli {
@@ -32,6 +33,8 @@ Status RunCollections(const CollectionsFlags& flags) {
     for (const auto& c : list)
       out.push_back({{"name", c.spec.name}, {"model", c.spec.model_id}, {"revision", c.spec.model_revision},
                      {"dimension", c.spec.dimension}, {"metric", std::string(store::MetricName(c.spec.metric))},
+                     {"analyzers", c.spec.lexical.analyzers},
+                     {"bm25", {{"k1", c.spec.lexical.bm25.k1}, {"b", c.spec.lexical.bm25.b}}},
                      {"documents", c.document_count}, {"chunks", c.chunk_count}});
     std::printf("%s\n", out.dump(2).c_str());
     return Status::Ok();
@@ -40,12 +43,13 @@ Status RunCollections(const CollectionsFlags& flags) {
     std::printf("no collections\n");
     return Status::Ok();
   }
-  std::printf("%-24s %-40s %5s %-6s %9s %9s\n", "NAME", "MODEL", "DIM", "METRIC", "DOCUMENTS", "CHUNKS");
+  std::printf("%-24s %-40s %5s %-6s %9s %9s  %s\n", "NAME", "MODEL", "DIM", "METRIC", "DOCUMENTS", "CHUNKS",
+              "LEXICAL");
   for (const auto& c : list)
-    std::printf("%-24s %-40s %5d %-6s %9lld %9lld\n", c.spec.name.c_str(),
+    std::printf("%-24s %-40s %5d %-6s %9lld %9lld  %s\n", c.spec.name.c_str(),
                 (c.spec.model_id + "@" + c.spec.model_revision).c_str(), c.spec.dimension,
                 std::string(store::MetricName(c.spec.metric)).c_str(), static_cast<long long>(c.document_count),
-                static_cast<long long>(c.chunk_count));
+                static_cast<long long>(c.chunk_count), JoinAnalyzers(c.spec.lexical.analyzers).c_str());
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
+#include "cli/lexical_flags.h"
 #include "cli/commands.h"
 #include "model/embedder.h"
 #include "search/document_reader.h"
@@ -28,6 +29,9 @@ struct IndexFlags {
   size_t chunk_tokens = 0;
   size_t overlap_tokens = 32;
   size_t batch_documents = 32;
+  std::string analyzers = "ja-mecab";
+  double bm25_k1 = 1.2;
+  double bm25_b = 0.75;
   std::vector<std::string> paths;
 };
 
@@ -56,6 +60,7 @@ void Progress(size_t done, size_t total, size_t chunks, double seconds, bool tty
 
 Status RunIndex(const IndexFlags& flags) {
   IMI_ASSIGN_OR_RETURN(store::Metric metric, store::ParseMetric(flags.metric));
+  IMI_ASSIGN_OR_RETURN(store::LexicalSpec lexical, ParseLexicalFlags(flags.analyzers, flags.bm25_k1, flags.bm25_b));
   IMI_ASSIGN_OR_RETURN(std::vector<std::string> files, search::ListInputFiles(flags.paths));
   if (files.empty()) return Status::InvalidArgument("no .txt, .md, .html or .jsonl files under the given paths");
   IMI_ASSIGN_OR_RETURN(auto store, store::OpenVectorStore({flags.store, flags.pg}));
@@ -66,7 +71,14 @@ Status RunIndex(const IndexFlags& flags) {
   const model::ModelInfo& info = embedder->info();
   std::string tokenizer_path = flags.tokenizer.empty() ? info.root : flags.tokenizer;
   IMI_ASSIGN_OR_RETURN(auto index, search::SemanticIndex::Open(*embedder, tokenizer_path, store.get(), flags.collection,
-                                                               metric, flags.chunk_tokens, flags.overlap_tokens));
+                                                               metric, flags.chunk_tokens, flags.overlap_tokens,
+                                                               &lexical));
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo collection, store->GetCollection(flags.collection));
+  const std::string analyzers = JoinAnalyzers(collection.spec.lexical.analyzers);
+  if (collection.spec.lexical.analyzers != lexical.analyzers) {
+    std::fprintf(stderr, "imi index: collection %s keeps its lexical analyzers (%s); change them with imi reindex "
+                         "--lexical --analyzers ...\n", flags.collection.c_str(), analyzers.c_str());
+  }
   std::fprintf(stderr, "imi index: %zu files -> collection %s (%s, %zu dimensions)\n", files.size(),
                flags.collection.c_str(), info.id.c_str(), info.dimension);
   // An index loaded now takes this run's writes incrementally; otherwise the
@@ -99,9 +111,10 @@ Status RunIndex(const IndexFlags& flags) {
   IMI_RETURN_IF_ERROR(store->Flush());
   const double seconds = elapsed();
   std::printf("indexed %zu documents (%zu chunks, %zu tokens) from %zu files into \"%s\" in %.2f s: "
-              "%.1f documents/s, %.0f tokens/s\n",
+              "%.1f documents/s, %.0f tokens/s; lexical index: %s\n",
               total.documents, total.chunks, total.tokens, files.size(), flags.collection.c_str(), seconds,
-              seconds > 0 ? total.documents / seconds : 0.0, seconds > 0 ? total.tokens / seconds : 0.0);
+              seconds > 0 ? total.documents / seconds : 0.0, seconds > 0 ? total.tokens / seconds : 0.0,
+              analyzers.c_str());
   return Status::Ok();
 }
 
@@ -122,6 +135,11 @@ void AddIndexCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--chunk-tokens", flags->chunk_tokens, "Tokens per chunk (default: the model's max_seq_length)");
   cmd->add_option("--overlap", flags->overlap_tokens, "Tokens shared by consecutive chunks (default 32)");
   cmd->add_option("--batch", flags->batch_documents, "Documents per atomic write (default 32)");
+  cmd->add_option("--analyzers", flags->analyzers,
+                  "Lexical index of a new collection: comma-separated analyzers (ja-mecab, ja-mecab:unidic,\n"
+                  "ja-bigram, simple) or 'none' (default ja-mecab; docs/lexical.md)");
+  cmd->add_option("--bm25-k1", flags->bm25_k1, "BM25 k1 of a new collection (default 1.2)");
+  cmd->add_option("--bm25-b", flags->bm25_b, "BM25 b of a new collection (default 0.75)");
   cmd->add_option("paths", flags->paths, "Files or directories")->required();
   cmd->callback([flags, exit_code] {
     const Status s = RunIndex(*flags);

@@ -22,6 +22,7 @@ void AddCollectionsCommand(CLI::App& app, int* exit_code);
 void AddConvertCommand(CLI::App& app, int* exit_code);
 void AddQuantizeCommand(CLI::App& app, int* exit_code);
 void AddSegmentCommand(CLI::App& app, int* exit_code);
+void AddReindexCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 

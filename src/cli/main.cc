@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   imi::cli::AddTokenizeCommand(app, &exit_code);
   imi::cli::AddSegmentCommand(app, &exit_code);
   imi::cli::AddIndexCommand(app, &exit_code);
+  imi::cli::AddReindexCommand(app, &exit_code);
   imi::cli::AddSearchCommand(app, &exit_code);
   imi::cli::AddCollectionsCommand(app, &exit_code);
   imi::cli::AddConvertCommand(app, &exit_code);

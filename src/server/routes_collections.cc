@@ -7,8 +7,11 @@
 
 #include "server/json_io.h"
 #include "server/routes.h"
+#include "server/search_request.h"
 #include "store/filter.h"
+#include "analysis/analyzer.h"
 #include "store/metric.h"
+#include "store/search_modes.h"
 #include "store/vector_store.h"
 
 namespace imi::server {
@@ -19,14 +22,6 @@ using nlohmann::json;
 
 constexpr size_t kOverlapTokens = 32;  // imi index's default overlap
 constexpr size_t kEmbedSlice = 256;    // chunks per batcher request, under its queue bound
-constexpr int kDefaultK = 10;
-
-// Floats printed in their shortest round-trip form.
-json FloatsJson(const std::vector<float>& values) {
-  std::string text;
-  AppendFloatArray(&text, values);
-  return json::parse(text, nullptr, false);
-}
 
 json CollectionJson(const store::CollectionInfo& info) {
   return {{"name", info.spec.name},
@@ -34,15 +29,43 @@ json CollectionJson(const store::CollectionInfo& info) {
           {"revision", RevisionJson(info.spec.model_revision)},
           {"dimension", info.spec.dimension},
           {"metric", std::string(store::MetricName(info.spec.metric))},
+          {"analyzers", info.spec.lexical.analyzers},
+          {"bm25", {{"k1", info.spec.lexical.bm25.k1}, {"b", info.spec.lexical.bm25.b}}},
           {"documents", info.document_count},
           {"chunks", info.chunk_count}};
 }
 
-json ChunkJson(const store::Chunk& chunk, bool with_text, bool with_vector) {
-  json out = {{"ordinal", chunk.ordinal}, {"start", chunk.start_offset}, {"end", chunk.end_offset}};
-  if (with_text && !chunk.text.empty()) out["text"] = chunk.text;  // vectors-only chunks have none
-  if (with_vector) out["vector"] = FloatsJson(chunk.vector);
-  return out;
+// "analyzers" and "bm25" of a create request; nullopt when neither is given.
+Result<std::optional<store::LexicalSpec>> ReadLexical(const json& body) {
+  auto analyzers = body.find("analyzers");
+  auto bm25 = body.find("bm25");
+  const bool has_analyzers = analyzers != body.end() && !analyzers->is_null();
+  const bool has_bm25 = bm25 != body.end() && !bm25->is_null();
+  if (!has_analyzers && !has_bm25) return std::optional<store::LexicalSpec>();
+  store::LexicalSpec lexical;
+  lexical.analyzers = {std::string(analysis::kDefaultAnalyzer)};
+  if (has_analyzers) {
+    if (!analyzers->is_array()) {
+      return Status::InvalidArgument("'analyzers' must be an array of analyzer names, e.g. [\"ja-mecab\", \"ja-bigram\"]"
+                                     " ([] for no lexical index)");
+    }
+    lexical.analyzers.clear();
+    for (const json& a : *analyzers) {
+      if (!a.is_string()) return Status::InvalidArgument("'analyzers' items must be strings");
+      lexical.analyzers.push_back(a.get<std::string>());
+    }
+  }
+  if (has_bm25) {
+    if (!bm25->is_object()) return Status::InvalidArgument("'bm25' must be an object {\"k1\", \"b\"}");
+    for (const auto& [key, value] : bm25->items()) {
+      if ((key != "k1" && key != "b") || !value.is_number()) {
+        return Status::InvalidArgument("'bm25' takes the numbers \"k1\" and \"b\"");
+      }
+      (key == "k1" ? lexical.bm25.k1 : lexical.bm25.b) = value.get<double>();
+    }
+  }
+  IMI_RETURN_IF_ERROR(store::ValidateLexicalSpec(&lexical));
+  return std::optional<store::LexicalSpec>(std::move(lexical));
 }
 
 HttpResponse JsonWithStatus(const json& body, int status) {
@@ -131,11 +154,12 @@ Result<std::vector<float>> ReadVector(const json& value, const std::string& fiel
 struct IncomingDocument {
   store::Document doc;
   bool needs_embedding = false;
+  lexical::SparseVector sparse;  // for the one chunk of a text document
 };
 
 Result<IncomingDocument> ReadDocument(const json& item, const std::string& where) {
   if (!item.is_object()) return Status::InvalidArgument("'" + where + "' must be an object");
-  IMI_RETURN_IF_ERROR(RejectUnknownFields(item, {"id", "text", "metadata", "vector"}, where + "."));
+  IMI_RETURN_IF_ERROR(RejectUnknownFields(item, {"id", "text", "metadata", "vector", "sparse"}, where + "."));
   IncomingDocument in;
   auto with_context = [&where](const Status& s) { return s.WithContext(where); };
   auto id = ReadString(item, "id");
@@ -157,43 +181,21 @@ Result<IncomingDocument> ReadDocument(const json& item, const std::string& where
                                    "'vector'");
   }
   in.doc.text = text->value_or("");
+  if (auto sparse = item.find("sparse"); sparse != item.end() && !sparse->is_null()) {
+    IMI_ASSIGN_OR_RETURN(in.sparse, lexical::SparseFromJson(*sparse, where + ".sparse"));
+  }
   if (has_vector) {
     IMI_ASSIGN_OR_RETURN(std::vector<float> values, ReadVector(*vector, where + ".vector"));
     store::Chunk chunk;
     chunk.text = in.doc.text;
     chunk.end_offset = static_cast<int64_t>(in.doc.text.size());
     chunk.vector = std::move(values);
+    chunk.sparse = std::move(in.sparse);
     in.doc.chunks.push_back(std::move(chunk));
   } else {
     in.needs_embedding = true;
   }
   return in;
-}
-
-Result<store::Include> ReadInclude(const json& body) {
-  store::Include include;
-  auto it = body.find("include");
-  if (it == body.end() || it->is_null()) return include;
-  if (!it->is_array()) {
-    return Status::InvalidArgument("'include' must be an array of \"text\", \"metadata\", \"score\", \"vector\"");
-  }
-  include = store::Include{false, false, false, false};
-  for (const json& item : *it) {
-    const std::string name = item.is_string() ? item.get<std::string>() : "";
-    if (name == "text") {
-      include.text = true;
-    } else if (name == "metadata") {
-      include.metadata = true;
-    } else if (name == "score") {
-      include.score = true;
-    } else if (name == "vector") {
-      include.vector = true;
-    } else {
-      return Status::InvalidArgument("'include' items must be \"text\", \"metadata\", \"score\" or \"vector\", got " +
-                                     DumpJson(item));
-    }
-  }
-  return include;
 }
 
 }  // namespace
@@ -221,7 +223,7 @@ Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest&
 
 Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
-  IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"name", "metric", "dimension", "model"}));
+  IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"name", "metric", "dimension", "model", "analyzers", "bm25"}));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> name, ReadString(body, "name"));
   if (!name.has_value()) return Status::InvalidArgument("'name' is required: POST /collections {\"name\": \"docs\"}");
   IMI_RETURN_IF_ERROR(store::ValidateCollectionName(*name));
@@ -233,6 +235,7 @@ Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest
   }
   IMI_ASSIGN_OR_RETURN(std::optional<size_t> dimension, ReadPositiveInt(body, "dimension"));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> model, ReadString(body, "model"));
+  IMI_ASSIGN_OR_RETURN(std::optional<store::LexicalSpec> lexical, ReadLexical(body));
   const batch::BackendInfo* served =
       ctx.service != nullptr && ctx.state == ServeState::kReady ? &ctx.service->backend().info() : nullptr;
   if (model.has_value()) {
@@ -258,6 +261,15 @@ Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest
   IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
   Result<store::CollectionInfo> existing = vs->GetCollection(spec.name);
   if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) return existing.status();
+  // Without "analyzers"/"bm25" a new collection gets ja-mecab and an existing
+  // one keeps what it has (changing it is imi reindex --lexical).
+  if (lexical.has_value()) {
+    spec.lexical = std::move(*lexical);
+  } else if (existing.ok()) {
+    spec.lexical = existing->spec.lexical;
+  } else {
+    spec.lexical.analyzers = {std::string(analysis::kDefaultAnalyzer)};
+  }
   IMI_RETURN_IF_ERROR(vs->CreateCollection(spec));
   IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(spec.name));
   return JsonWithStatus(CollectionJson(info), existing.ok() ? 200 : 201);
@@ -311,6 +323,15 @@ Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest&
       auto chunks = SplitText(service->backend(), incoming[i].doc.text);
       if (!chunks.ok()) return chunks.status().WithContext("documents[" + std::to_string(i) + "]");
       incoming[i].doc.chunks = std::move(chunks).value();
+      if (!incoming[i].sparse.empty()) {
+        // A sparse vector describes one chunk; a longer text has several.
+        if (incoming[i].doc.chunks.size() != 1) {
+          return Status::Unprocessable("'documents[" + std::to_string(i) + "].sparse' belongs to one chunk, but the text "
+                                       "is split into " + std::to_string(incoming[i].doc.chunks.size()) +
+                                       " chunks; send shorter texts, or 'vector' with 'sparse'");
+        }
+        incoming[i].doc.chunks[0].sparse = std::move(incoming[i].sparse);
+      }
     }
     for (IncomingDocument& in : incoming) {
       if (!in.needs_embedding) continue;
@@ -374,72 +395,31 @@ Result<HttpResponse> HandleDeleteDocument(RouteContext& ctx, const HttpRequest& 
 Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(std::string name, CollectionName(ctx));
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
-  IMI_RETURN_IF_ERROR(
-      RejectUnknownFields(body, {"query", "vector", "k", "metric", "filter", "include", "exact", "ef_search"}));
-  store::SearchRequest search;
-  IMI_ASSIGN_OR_RETURN(std::optional<std::string> query, ReadString(body, "query"));
-  auto vector = body.find("vector");
-  const bool has_vector = vector != body.end() && !vector->is_null();
-  if (query.has_value() == has_vector) {
-    return Status::InvalidArgument("send exactly one of 'query' (a text) or 'vector' (an array of numbers)");
-  }
-  if (query.has_value() && query->empty()) return Status::InvalidArgument("'query' must not be empty");
-  IMI_ASSIGN_OR_RETURN(std::optional<size_t> k, ReadPositiveInt(body, "k"));
-  if (k.has_value() && *k > 10000) return Status::Unprocessable("'k' must be between 1 and 10000, got " + std::to_string(*k));
-  search.k = k.has_value() ? static_cast<int>(*k) : kDefaultK;
-  IMI_ASSIGN_OR_RETURN(std::optional<std::string> metric, ReadString(body, "metric"));
-  if (metric.has_value()) {
-    IMI_ASSIGN_OR_RETURN(search.metric, store::ParseMetric(*metric));
-  }
-  if (auto filter = body.find("filter"); filter != body.end() && !filter->is_null()) {
-    auto parsed = store::Filter::Parse(*filter);
-    if (!parsed.ok()) return parsed.status().WithContext("filter");
-    search.filter = std::move(parsed).value();
-  }
-  IMI_ASSIGN_OR_RETURN(search.include, ReadInclude(body));
-  IMI_ASSIGN_OR_RETURN(std::optional<bool> exact, ReadBool(body, "exact"));
-  search.exact = exact.value_or(false);
-  IMI_ASSIGN_OR_RETURN(std::optional<size_t> ef_search, ReadPositiveInt(body, "ef_search"));
-  if (ef_search.has_value()) {
-    if (*ef_search > 100000) {
-      return Status::Unprocessable("'ef_search' must be between 1 and 100000, got " + std::to_string(*ef_search));
-    }
-    search.ef_search = static_cast<int>(*ef_search);
-  }
-  if (has_vector) {
-    IMI_ASSIGN_OR_RETURN(search.vector, ReadVector(*vector, "vector"));
-  }
-
+  IMI_ASSIGN_OR_RETURN(SearchBody search, ParseSearchBody(body));
   IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
   IMI_ASSIGN_OR_RETURN(store::CollectionInfo info, vs->GetCollection(name));
-  if (query.has_value()) {
-    IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
-    const batch::BackendInfo& model = service->backend().info();
-    IMI_RETURN_IF_ERROR(CheckModel(model, info));
-    batch::EmbedOptions options;
-    options.prompt_name = PromptFor(model, {"query"});
-    IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts({*query}, options, "query"));
-    search.vector = std::move(outcome.vectors[0]);
-  }
-  IMI_ASSIGN_OR_RETURN(store::SearchResponse found, vs->Search(name, search));
-  json results = json::array();
-  int rank = 0;
-  for (const store::SearchHit& hit : found.hits) {
-    json row = {{"rank", ++rank}, {"id", hit.document_id}};
-    if (search.include.score) {
-      row["score"] = hit.score;
-      row["distance"] = store::PgvectorDistance(found.metric, hit.score);
+  store::ModeSearchRequest& r = search.request;
+  // The dense component embeds the query text unless a vector came along.
+  // Dense search needs the served model; hybrid search leaves the dense
+  // component out when the collection holds another model's vectors or no
+  // model is loaded (the response's "components" say what ran).
+  const bool dense = r.mode == store::SearchMode::kDense;
+  const bool hybrid = r.mode == store::SearchMode::kHybrid;
+  if (search.query.has_value() && !search.has_vector && (dense || hybrid)) {
+    const bool usable = ctx.service != nullptr && ctx.state == ServeState::kReady &&
+                        CheckModel(ctx.service->backend().info(), info).ok();
+    if (dense || usable) {
+      IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+      const batch::BackendInfo& model = service->backend().info();
+      IMI_RETURN_IF_ERROR(CheckModel(model, info));
+      batch::EmbedOptions options;
+      options.prompt_name = PromptFor(model, {"query"});
+      IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts({*search.query}, options, "query"));
+      r.vector = std::move(outcome.vectors[0]);
     }
-    if (search.include.text && !hit.text.empty()) row["text"] = hit.text;
-    if (search.include.metadata) row["metadata"] = hit.metadata;
-    row["chunk"] = ChunkJson(hit.chunk, search.include.text, search.include.vector);
-    results.push_back(std::move(row));
   }
-  return JsonResponse(DumpJson(json{{"collection", name},
-                                    {"metric", std::string(store::MetricName(found.metric))},
-                                    {"exact", found.exact},
-                                    {"count", results.size()},
-                                    {"results", std::move(results)}}));
+  IMI_ASSIGN_OR_RETURN(store::ModeSearchResponse found, store::SearchByMode(vs, name, r));
+  return JsonResponse(DumpJson(SearchResultsJson(name, r, found)));
 }
 
 }  // namespace imi::server
