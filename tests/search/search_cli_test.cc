@@ -85,7 +85,9 @@ TEST(SearchCliTest, IndexesTheCityCorpusListsItAndFindsAnExactNotice) {
   for (const char* mode : {"", "--exact"}) {
     ImiRun search = Imi("search --collection city " + common + " --json -k 3 " + mode + " '" + notice + "'");
     ASSERT_EQ(search.exit_code, 0) << search.out;
-    auto hits = nlohmann::json::parse(search.out);
+    auto response = nlohmann::json::parse(search.out);
+    EXPECT_EQ(response["mode"], "dense");
+    auto hits = response["results"];
     ASSERT_EQ(hits.size(), 3u);
     EXPECT_EQ(hits[0]["id"], "notice-2026-003");
     EXPECT_NEAR(hits[0]["score"].get<double>(), 1.0, 1e-4);
@@ -93,9 +95,57 @@ TEST(SearchCliTest, IndexesTheCityCorpusListsItAndFindsAnExactNotice) {
   }
   ImiRun filtered = Imi("search --collection city " + common + " --json -k 5 --filter '{\"category\": \"水道\"}' 断水");
   ASSERT_EQ(filtered.exit_code, 0);
-  auto hits = nlohmann::json::parse(filtered.out);
+  auto hits = nlohmann::json::parse(filtered.out)["results"];
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0]["id"], "notice-2026-001");
+
+  // imi index built the default lexical index (ja-mecab): a keyword query
+  // finds the one notice with the word, highlighted in code points.
+  EXPECT_EQ(collections[0]["analyzers"], nlohmann::json::array({"ja-mecab"}));
+  ImiRun lexical = Imi("search --collection city --store " + store + " --mode lexical --json -k 3 断水");
+  ASSERT_EQ(lexical.exit_code, 0) << lexical.out;
+  auto by_words = nlohmann::json::parse(lexical.out);
+  EXPECT_EQ(by_words["components"], nlohmann::json::array({"lexical:ja-mecab"}));
+  ASSERT_EQ(by_words["results"].size(), 1u);
+  EXPECT_EQ(by_words["results"][0]["id"], "notice-2026-001");
+  EXPECT_GT(by_words["results"][0]["components"]["lexical:ja-mecab"]["score"].get<double>(), 0);
+  const std::string chunk = by_words["results"][0]["chunk"]["text"];
+  const size_t at = chunk.find("断水");
+  ASSERT_NE(at, std::string::npos);
+  size_t code_points = 0;
+  for (size_t i = 0; i < at; ++i) code_points += (static_cast<unsigned char>(chunk[i]) & 0xC0) != 0x80;
+  EXPECT_EQ(by_words["results"][0]["highlights"],
+            nlohmann::json::parse("[{\"start\":" + std::to_string(code_points) + ",\"end\":" +
+                                  std::to_string(code_points + 2) + "}]"));
+  // The text output marks the word and names the component.
+  ImiRun plain = Imi("search --collection city --store " + store + " --mode lexical -k 1 断水");
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_NE(plain.out.find("【断水】"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("lexical:ja-mecab"), std::string::npos) << plain.out;
+
+  // Hybrid: the dense and the lexical ranking fused by RRF; every result
+  // shows each component's score and rank, and the fused score is
+  // sum 1 / (60 + rank).
+  ImiRun hybrid = Imi("search --collection city " + common + " --mode hybrid --json -k 3 断水");
+  ASSERT_EQ(hybrid.exit_code, 0) << hybrid.out;
+  auto fused = nlohmann::json::parse(hybrid.out);
+  EXPECT_EQ(fused["components"], nlohmann::json::array({"dense", "lexical:ja-mecab"}));
+  ASSERT_EQ(fused["results"].size(), 3u);
+  EXPECT_EQ(fused["results"][0]["id"], "notice-2026-001");
+  for (const auto& result : fused["results"]) {
+    double expected = 0;
+    for (const auto& [name, place] : result["components"].items()) expected += 1.0 / (60.0 + place["rank"].get<int>());
+    EXPECT_NEAR(result["score"].get<double>(), expected, 1e-12) << result.dump();
+  }
+
+  // imi reindex --lexical changes the analysers without re-embedding.
+  ImiRun reindex = Imi("reindex --collection city --store " + store + " --lexical --analyzers ja-mecab,ja-bigram");
+  ASSERT_EQ(reindex.exit_code, 0) << reindex.out;
+  ImiRun bigram = Imi("search --collection city --store " + store + " --mode lexical --analyzer ja-bigram --json 断水");
+  ASSERT_EQ(bigram.exit_code, 0) << bigram.out;
+  EXPECT_EQ(nlohmann::json::parse(bigram.out)["results"][0]["id"], "notice-2026-001");
+  EXPECT_EQ(Imi("search --collection city --store " + store + " --mode lexical --analyzer simple x").exit_code, 2);
+  EXPECT_EQ(Imi("search --collection city --store " + store + " --mode bogus x").exit_code, 2);
 
   EXPECT_EQ(Imi("search --collection nowhere " + common + " x").exit_code, 3);
   EXPECT_EQ(Imi("search --collection city " + common + " --filter '{\"a\": {\"$bad\": 1}}' x").exit_code, 2);
