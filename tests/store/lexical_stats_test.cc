@@ -128,6 +128,17 @@ void Compare(VectorStore* store, const std::string& backend, const std::string& 
         EXPECT_NEAR(found->hits[i].score, expected[i].score, 1e-9) << "rank " << i + 1;
       }
       (*seen)[kAnalyzers[field] + "\n" + query] = found->hits;
+      // A small k prunes with per-term score bounds; the top stays exact.
+      for (int k : {1, 3}) {
+        request.k = k;
+        auto top = store->SearchLexical(name, request);
+        ASSERT_TRUE(top.ok()) << top.status().ToString();
+        ASSERT_EQ(top->hits.size(), std::min(expected.size(), static_cast<size_t>(k)));
+        for (size_t i = 0; i < top->hits.size(); ++i) {
+          EXPECT_EQ(top->hits[i].document_id, expected[i].id) << "k " << k << " rank " << i + 1;
+          EXPECT_NEAR(top->hits[i].score, expected[i].score, 1e-9) << "k " << k << " rank " << i + 1;
+        }
+      }
     }
   }
 }

@@ -56,11 +56,16 @@ void LexicalIndex::Add(const ChunkRef& chunk, const std::vector<lexical::TermCou
       if (fresh) {
         field.postings.emplace_back();
         field.df.push_back(0);
+        field.max_tf.push_back(0);
+        field.min_length.push_back(UINT32_MAX);
       }
-      Postings<uint32_t>& p = field.postings[it->second];
+      const uint32_t id = it->second;
+      Postings<uint32_t>& p = field.postings[id];
       p.slots.push_back(slot);
       p.values.push_back(tf);
-      ++field.df[it->second];
+      ++field.df[id];
+      field.max_tf[id] = std::max(field.max_tf[id], static_cast<uint32_t>(tf));
+      field.min_length[id] = std::min(field.min_length[id], counts.length);
     }
   }
   for (size_t i = 0; i < sparse.indices.size(); ++i) {
@@ -231,8 +236,13 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
   for (const lexical::QueryTerm& q : query) {
     auto it = field.term_ids.find(q.term);
     if (it == field.term_ids.end() || field.df[it->second] == 0) continue;
-    const double idf = lexical::Bm25Idf(field.df[it->second], field.chunks);
-    terms.push_back(Term{&field.postings[it->second], q.count, idf, static_cast<double>(q.count) * idf});
+    const uint32_t id = it->second;
+    const double idf = lexical::Bm25Idf(field.df[id], field.chunks);
+    // The term score grows with tf and falls with the chunk length: its
+    // value at the largest tf and the smallest length bounds every chunk's
+    // (with a little slack for rounding).
+    const double bound = lexical::Bm25TermScore(q.count, idf, field.max_tf[id], field.min_length[id], avgdl, params);
+    terms.push_back(Term{&field.postings[id], q.count, idf, bound * (1 + 1e-12)});
   }
   if (terms.empty()) return std::vector<Scored>();
   auto contribution = [&](const Term& t, uint32_t slot, uint32_t tf) {

@@ -85,6 +85,11 @@ class LexicalIndex {
     std::unordered_map<std::string, uint32_t> term_ids;
     std::vector<Postings<uint32_t>> postings;
     std::vector<int64_t> df;       // live chunks per term
+    // Per term, the largest tf and the smallest chunk length it was ever
+    // added with: BM25's per-term score bound for search pruning (still an
+    // upper bound after removals).
+    std::vector<uint32_t> max_tf;
+    std::vector<uint32_t> min_length;
     std::vector<uint32_t> length;  // per slot; 0 = no terms
     int64_t chunks = 0;            // live chunks with length > 0
     int64_t total_length = 0;
