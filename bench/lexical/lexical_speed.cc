@@ -11,6 +11,7 @@
 // PostgreSQL: a tsquery of quoted lexemes); their latency includes segmenting
 // the query with MeCab, as imi's includes analysing it.
 #include <sqlite3.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -41,7 +42,16 @@ struct Options {
   std::string pg;
   std::string work = "/tmp/imi-lexical-speed";
   bool imi_pg = false;
+  bool imi_only = false;  // --imi-only: no peers (for profiling imi alone)
+  size_t slowest = 0;     // --slowest N: print imi's N slowest queries
 };
+Options g_options;
+
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -171,18 +181,30 @@ int RunImi(const char* label, imi::store::VectorStore* store, const std::vector<
   request.query = queries[0];
   if (auto r = store->SearchLexical(spec.name, request); !r.ok()) return Fail(r.status().ToString());
   const double first = Seconds(start);
-  std::vector<double> ms;
+  std::vector<double> ms, cpu_ms;
   size_t empty = 0;
   for (const std::string& q : queries) {
     request.query = q;
     start = Clock::now();
+    const double cpu_start = ThreadCpuMs();
     auto r = store->SearchLexical(spec.name, request);
     ms.push_back(Seconds(start) * 1000);
+    cpu_ms.push_back(ThreadCpuMs() - cpu_start);
     if (!r.ok()) return Fail(r.status().ToString());
     empty += r->hits.empty();
   }
-  char note[160];
-  std::snprintf(note, sizeof(note), "first search (index build) %.2f s; RSS +%ld MB", first, RssMb() - rss_before);
+  if (g_options.slowest > 0) {
+    std::vector<size_t> order(ms.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ms[a] > ms[b]; });
+    for (size_t i = 0; i < std::min(g_options.slowest, order.size()); ++i) {
+      std::fprintf(stderr, "%.2f ms (CPU %.2f ms)  %s\n", ms[order[i]], cpu_ms[order[i]], queries[order[i]].c_str());
+    }
+  }
+  char note[200];
+  const Latency cpu = Summarise(cpu_ms, 0);
+  std::snprintf(note, sizeof(note), "first search (index build) %.2f s; RSS +%ld MB; thread CPU p50 %.2f, p99 %.2f ms",
+                first, RssMb() - rss_before, cpu.p50, cpu.p99);
   Row(label, ingest, chunks.size(), Summarise(ms, empty), note);
   (void)store->DeleteCollection(spec.name);
   return 0;
@@ -321,8 +343,12 @@ int main(int argc, char** argv) {
     else if (a == "--pg") o.pg = next();
     else if (a == "--work") o.work = next();
     else if (a == "--imi-pg") o.imi_pg = true;
-    else return Fail("usage: lexical_speed [--chunks N] [--queries N] [--pg DSN] [--imi-pg] [--work DIR]");
+    else if (a == "--imi-only") o.imi_only = true;
+    else if (a == "--slowest") o.slowest = std::stoul(next());
+    else return Fail("usage: lexical_speed [--chunks N] [--queries N] [--pg DSN] [--imi-pg] [--imi-only] [--slowest N] "
+                       "[--work DIR]");
   }
+  g_options = o;
   auto analyzer = imi::analysis::GetAnalyzer("ja-mecab");
   if (!analyzer.ok()) return Fail(analyzer.status().ToString());
   std::filesystem::create_directories(o.work);
@@ -346,6 +372,7 @@ int main(int argc, char** argv) {
     if (int rc = RunImi("imi embedded (ja-mecab, BM25)", store->get(), chunks, task.queries)) return rc;
   }
   std::filesystem::remove_all(o.work + "/imi");
+  if (o.imi_only) return 0;
   if (int rc = RunFts5(o.work + "/fts5.sqlite3", **analyzer, chunks, task.queries)) return rc;
   std::filesystem::remove(o.work + "/fts5.sqlite3");
   if (!o.pg.empty()) {
