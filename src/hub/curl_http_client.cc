@@ -71,10 +71,16 @@ class CurlHttpClient final : public HttpClient {
   explicit CurlHttpClient(const CurlOptions& options) : options_(options) { GlobalInitOnce(); }
 
   Result<HttpResponse> Perform(const HttpRequest& request, const BodySink* sink) override {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return Status::Internal("libcurl could not create a handle");
+    // One handle per client, reset between requests: its connection cache
+    // keeps connections to a host alive from one request to the next.
+    if (!curl_) {
+      curl_.reset(curl_easy_init());
+      if (!curl_) return Status::Internal("libcurl could not create a handle");
+    } else {
+      curl_easy_reset(curl_.get());
+    }
     HttpResponse response;
-    Transfer transfer{curl.get(), sink, &response, Status::Ok()};
+    Transfer transfer{curl_.get(), sink, &response, Status::Ok()};
 
     curl_slist* header_list = nullptr;
     for (const auto& [name, value] : request.headers) {
@@ -82,11 +88,13 @@ class CurlHttpClient final : public HttpClient {
     }
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(header_list,
                                                                          &curl_slist_free_all);
-    CURL* h = curl.get();
+    CURL* h = curl_.get();
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "imi-pull/1");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    if (options_.total_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
+    if (options_.accept_compressed) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -120,6 +128,7 @@ class CurlHttpClient final : public HttpClient {
 
  private:
   CurlOptions options_;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl_{nullptr, &curl_easy_cleanup};
 };
 
 }  // namespace

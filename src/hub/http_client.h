@@ -54,11 +54,16 @@ class HttpClient {
   virtual Result<HttpResponse> Perform(const HttpRequest& request, const BodySink* sink) = 0;
 };
 
-// Timeouts of the libcurl client.
+// Timeouts and identity of the libcurl client.
 struct CurlOptions {
   long connect_timeout_s = 30;
   // A transfer slower than 1 byte/s for this long counts as dropped.
   long stall_timeout_s = 60;
+  // Whole-exchange limit in milliseconds (0: none); exceeding it is Unavailable.
+  long total_timeout_ms = 0;
+  std::string user_agent = "imi-pull/1";
+  // Ask for gzip/deflate/br transfer encodings and hand the sink decoded bytes.
+  bool accept_compressed = false;
 };
 
 // The libcurl-backed client (the only code in imi that includes libcurl).
