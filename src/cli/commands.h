@@ -23,6 +23,7 @@ void AddConvertCommand(CLI::App& app, int* exit_code);
 void AddQuantizeCommand(CLI::App& app, int* exit_code);
 void AddSegmentCommand(CLI::App& app, int* exit_code);
 void AddReindexCommand(CLI::App& app, int* exit_code);
+void AddCrawlCommand(CLI::App& app, int* exit_code);
 
 }  // namespace imi::cli
 

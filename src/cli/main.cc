@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   imi::cli::AddCollectionsCommand(app, &exit_code);
   imi::cli::AddConvertCommand(app, &exit_code);
   imi::cli::AddQuantizeCommand(app, &exit_code);
+  imi::cli::AddCrawlCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);
