@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "batch/embedder_backend.h"
 #include "cli/cli_util.h"
@@ -51,6 +52,7 @@ struct ServeFlags {
   int shutdown_timeout_ms = 10000;
   std::string api_key;
   std::string cors_origin;
+  std::vector<std::string> public_search;  // empty: all without --api-key, none with one
   std::string swagger_ui;
   std::string log_format = "text";
   bool no_access_log = false;
@@ -200,6 +202,8 @@ int RunServe(const ServeFlags& given) {
   config.batcher.max_queued_inputs = flags.max_queue;
   config.api_key = flags.api_key;
   config.cors_origin = flags.cors_origin;
+  config.public_search = flags.public_search;
+  if (config.public_search.empty() && config.api_key.empty()) config.public_search = {"*"};
   config.swagger_ui_dir = FindSwaggerUi(flags.swagger_ui);
   config.access_log = flags.no_access_log          ? server::AccessLog::kOff
                       : flags.log_format == "json" ? server::AccessLog::kJson
@@ -291,6 +295,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' (not on /healthz, /metrics) [IMI_API_KEY]");
   cmd->add_option("--cors-origin", flags->cors_origin, "Allowed CORS origin, e.g. * or https://example.org");
+  cmd->add_option("--public-search", flags->public_search,
+                  "Collections the search page (/search) and widget serve without the API key; '*' for all "
+                  "(default: all without --api-key, none with it)")
+      ->delimiter(',');
   cmd->add_option("--swagger-ui", flags->swagger_ui, "swagger-ui-dist directory for /docs (default: found in .deps)");
   cmd->add_option("--log-format", flags->log_format, "Access log format: text or json")
       ->check(CLI::IsMember({"text", "json"}))

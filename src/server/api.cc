@@ -192,6 +192,13 @@ const std::vector<RouteSpec>& RouteTable() {
        {{"POST", HandleCountDocuments, F::kImi, false}}},
       {"/collections/{name}/delete", "Deletes the documents matching {filter}",
        {{"POST", HandleDeleteByFilter, F::kImi, false}}},
+      {"/search", "Search page for people: ?c=COLLECTION&q=QUERY&section=&page=&lang=en",
+       {{"GET", HandleSearchPage, F::kImi, true}}},
+      {"/search/results", "The search page's results as JSON (the embeddable widget uses it)",
+       {{"GET", HandleSearchResults, F::kImi, true}}},
+      {"/search/widget.js", "Embeddable search widget: <div data-imi-search=\"COLLECTION\"></div> + this script",
+       {{"GET", HandleSearchAsset, F::kImi, true}}},
+      {"/search/search.css", "Style sheet of the search page", {{"GET", HandleSearchAsset, F::kImi, true}}},
   };
   return table;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "batch/batcher.h"
 #include "batch/embedding_backend.h"
@@ -36,6 +37,8 @@ struct ApiConfig {
   // Origins allowed to call from a browser: "" none, "*" any, or one or
   // more origins separated by commas.
   std::string cors_origin;
+  // Collections /search and /search/results serve without the API key ("*": all).
+  std::vector<std::string> public_search = {"*"};
   std::string swagger_ui_dir;  // swagger-ui-dist directory; empty or missing: built-in page
   int retry_after_seconds = 1;
   AccessLog access_log = AccessLog::kOff;

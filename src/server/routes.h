@@ -135,6 +135,12 @@ Result<HttpResponse> HandleCountDocuments(RouteContext& ctx, const HttpRequest& 
 Result<HttpResponse> HandleDeleteByFilter(RouteContext& ctx, const HttpRequest& request);
 Result<HttpResponse> HandlePatchDocument(RouteContext& ctx, const HttpRequest& request);
 
+// --- routes_search.cc: the search page, its JSON for the widget, assets ---
+Result<HttpResponse> HandleSearchPage(RouteContext& ctx, const HttpRequest& request);
+Result<HttpResponse> HandleSearchResults(RouteContext& ctx, const HttpRequest& request);
+// /search/search.css and /search/widget.js.
+Result<HttpResponse> HandleSearchAsset(RouteContext& ctx, const HttpRequest& request);
+
 // One method of a route: its handler, the client family whose error shape
 // it answers in, and whether it is reachable without the API key.
 struct RouteMethod {

@@ -52,7 +52,8 @@ class CrawlStateStore {
 
   // Every record of the collection, in URL order.
   virtual Result<std::vector<CrawlRecord>> LoadRecords(const std::string& collection) = 0;
-  // Inserts or replaces `records` (by URL) in one transaction.
+  // Inserts or replaces `records` (by URL) in one transaction; of records
+  // with the same URL the last wins.
   virtual Status SaveRecords(const std::string& collection, const std::vector<CrawlRecord>& records) = 0;
   // Removes the records of `urls` (absent ones are ignored) in one transaction.
   virtual Status DeleteRecords(const std::string& collection, const std::vector<std::string>& urls) = 0;

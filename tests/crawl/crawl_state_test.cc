@@ -94,9 +94,11 @@ TEST_P(CrawlStateTest, RecordsAreSavedReplacedAndDeletedByUrl) {
     batch.push_back(r);
   }
   ASSERT_TRUE(state_->SaveRecords(name_, batch).ok());
-  batch.resize(1);
-  batch[0].done_run = 5;
-  batch[0].data["outcome"] = "stored";
+  batch.resize(2);
+  batch[1] = batch[0];  // the same URL twice in one batch: the last wins
+  batch[0].data["outcome"] = "queued";
+  batch[1].done_run = 5;
+  batch[1].data["outcome"] = "stored";
   ASSERT_TRUE(state_->SaveRecords(name_, batch).ok());
   auto loaded = state_->LoadRecords(name_);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
@@ -110,6 +112,7 @@ TEST_P(CrawlStateTest, RecordsAreSavedReplacedAndDeletedByUrl) {
   EXPECT_EQ(first->data["outcome"], "stored");
   EXPECT_EQ(first->data["links"].size(), 2u);
   ASSERT_TRUE(state_->DeleteRecords(name_, {batch[0].url, "http://h/absent"}).ok());
+  batch.resize(1);
   EXPECT_EQ(state_->LoadRecords(name_)->size(), 299u);
   EXPECT_EQ(state_->SaveRecords("no_such_collection", batch).code(), StatusCode::kNotFound);
 }

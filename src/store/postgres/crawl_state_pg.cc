@@ -1,5 +1,6 @@
 // Crawl state in PostgreSQL, next to imi's collections (docs/sql-schema.md,
 // "Crawl state"). Rows travel as one jsonb array parameter per batch.
+#include <map>
 #include <mutex>
 
 #include "store/crawl_state.h"
@@ -120,9 +121,12 @@ class PgCrawlState final : public CrawlStateStore {
 
   Status SaveRecords(const std::string& collection, const std::vector<CrawlRecord>& records) override {
     if (records.empty()) return Status::Ok();
+    // One statement may not update a row twice: the last record of a URL wins.
+    std::map<std::string, const CrawlRecord*> last;
+    for (const CrawlRecord& r : records) last[r.url] = &r;
     nlohmann::json rows = nlohmann::json::array();
-    for (const CrawlRecord& r : records) {
-      rows.push_back({{"u", r.url}, {"q", r.queued_run}, {"d", r.done_run}, {"j", r.data}});
+    for (const auto& [url, r] : last) {
+      rows.push_back({{"u", r->url}, {"q", r->queued_run}, {"d", r->done_run}, {"j", r->data}});
     }
     const std::string payload = Dump(rows);
     return WithConnection([&](PgConnection& conn) -> Status {
