@@ -15,4 +15,4 @@ if [ -f "$fixtures/skip.txt" ]; then
   exit 77
 fi
 exec node "$src/tests/browser/search_page.mjs" --imi "$bin/imi" --source "$src" --model "$fixtures/tiny-bert" \
-  --work "$bin/browser-test" --node-modules "$src/.deps/node/node_modules" --screenshots "$bin/browser-test-screenshots"
+  --work "$bin/browser-test" --node-modules "$src/.deps/clients/node_modules" --screenshots "$bin/browser-test-screenshots"

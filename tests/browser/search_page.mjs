@@ -8,7 +8,7 @@
 // to --screenshots DIR.
 //
 //   node tests/browser/search_page.mjs --imi build/imi --source . --model DIR --work DIR
-//        --node-modules .deps/node/node_modules [--screenshots DIR]
+//        --node-modules .deps/clients/node_modules [--screenshots DIR]
 //
 // Exits 77 (skipped) when Chromium or playwright-core is missing.
 import { spawn, spawnSync } from "node:child_process";
