@@ -155,7 +155,90 @@ for hit in r["results"]:
   say "search: server stopped; the store stays in ${store}"
 }
 
-STEPS=(version normalize search)
+# The main job: a city's web site crawled into a collection and searched by
+# people. Serves the sample city site (tools/sitegen) on loopback, crawls it
+# with imi crawl, serves it with imi serve, runs a keyword, a semantic and a
+# hybrid search through the search page's JSON, and prints the search page's
+# URL. With a terminal on stdin the servers stay up until Ctrl-C.
+step_site() {
+  has_subcommand crawl || {
+    say "site: skipped (this build of imi has no crawl subcommand)"
+    return 0
+  }
+  local out="${REPO_DIR}/${BUILD_DIR}/run-site" py="${PY:-/usr/bin/python3}" model
+  [[ "${BUILD_DIR}" == /* ]] && out="${BUILD_DIR}/run-site"
+  [[ -x "${py}" ]] || py=python3
+  mkdir -p "${out}"
+  model="$(demo_model "${out}")" || die "site: no model (pull failed and the model generator failed)"
+
+  # 1. The sample city's web site on loopback.
+  "${py}" "${REPO_DIR}/tools/sitegen/sitegen.py" "${out}/site" | sed 's/^/run: site: /'
+  rm -f "${out}/site.port"
+  "${py}" "${REPO_DIR}/tools/sitegen/siteserver.py" "${out}/site" --port-file "${out}/site.port" \
+    >"${out}/siteserver.log" 2>&1 &
+  SITE_PID=$!
+  trap 'kill "${SITE_PID}" "${SERVE_PID:-}" 2>/dev/null || true' EXIT
+  local i site_port=""
+  for i in $(seq 1 100); do
+    [[ -s "${out}/site.port" ]] && site_port="$(cat "${out}/site.port")" && break
+    sleep 0.1
+  done
+  [[ -n "${site_port}" ]] || die "site: the sample site server did not start: $(tail -n 3 "${out}/siteserver.log")"
+  local site="http://127.0.0.1:${site_port}"
+  say "site: the sample city site is served at ${site}/"
+
+  # 2. Crawl it into a fresh store.
+  rm -rf "${out}/imi-data"
+  say "site: imi crawl ${site}/ --collection city --store ${out}/imi-data --log ${out}/crawl.jsonl"
+  "${IMI}" crawl "${site}/" --collection city --store "${out}/imi-data" --model "${model}" --concurrency 4 \
+    --delay-ms 20 --timeout-ms 2000 --retries 1 --log "${out}/crawl.jsonl" 2>"${out}/crawl.err" |
+    sed 's/^/run: site: /'
+  [[ "${PIPESTATUS[0]}" == 0 ]] || die "site: imi crawl failed: $(tail -n 3 "${out}/crawl.err")"
+
+  # 3. Serve it; the widget may be embedded in the city's own pages (CORS).
+  "${IMI}" serve --model "${model}" --store "${out}/imi-data" --host 127.0.0.1 --port 0 --no-access-log \
+    --cors-origin "${site}" 2>"${out}/serve.log" &
+  SERVE_PID=$!
+  DEMO_PORT=""
+  for i in $(seq 1 600); do
+    DEMO_PORT="$(sed -n 's/.*ready on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "${out}/serve.log" | head -n 1)"
+    [[ -n "${DEMO_PORT}" ]] && break
+    kill -0 "${SERVE_PID}" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ -n "${DEMO_PORT}" ]] || die "site: imi serve did not start: $(tail -n 3 "${out}/serve.log")"
+  local imi="http://127.0.0.1:${DEMO_PORT}"
+
+  # 4. The same query three ways, as the search page runs it.
+  local query='粗大ごみの出し方' mode
+  for mode in keyword semantic hybrid; do
+    curl -sS --fail-with-body -G "${imi}/search/results" --data-urlencode "c=city" --data-urlencode "q=${query}" \
+      --data-urlencode "mode=${mode}" | "${py}" -c '
+import json, sys
+asked = sys.argv[1]
+r = json.load(sys.stdin)
+if r["mode"] != asked:
+    print("run: site: %s search: not offered by this build (modes: %s); showing %s" % (asked, ", ".join(r["modes"]), r["mode"]))
+print("run: site: %s search for %s: %d results" % (r["mode"], r["query"], r["total"]))
+for hit in r["results"][:3]:
+    snippet = "".join(("[" + p["text"] + "]") if p["mark"] else p["text"] for p in hit["snippet"])
+    print("run: site:   %d. %s  %s" % (hit["rank"], hit["title"], hit["url"]))
+    print("run: site:      " + snippet[:90])
+' "${mode}" || die "site: the ${mode} search failed"
+  done
+  say "site: search page: ${imi}/search?c=city&q=$("${py}" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "${query}")"
+  say "site: (English: add &lang=en)  widget on the city's page: ${site}/_widget.html?imi=${imi}&c=city"
+  if [[ -t 0 ]]; then
+    say "site: serving until Ctrl-C"
+    wait "${SERVE_PID}" || true
+  fi
+  kill "${SERVE_PID}" "${SITE_PID}" 2>/dev/null || true
+  wait "${SERVE_PID}" 2>/dev/null || true
+  trap - EXIT
+  say "site: servers stopped; the store stays in ${out}/imi-data"
+}
+
+STEPS=(version normalize search site)
 
 main() {
   cd "${REPO_DIR}"
