@@ -444,10 +444,10 @@ bool Session::InScope(const std::string& url, std::string* reason) {
 }
 
 void Session::EnsureHost(const std::string& host, const std::string& origin) {
-  {
-    std::lock_guard<std::mutex> lock(scope_mu_);
-    if (!hosts_.insert(host).second) return;
-  }
+  // Gated under the lock: another thread queueing a page of the same host
+  // must not see it ungated before its robots.txt is queued.
+  std::lock_guard<std::mutex> lock(scope_mu_);
+  if (!hosts_.insert(host).second) return;
   frontier_->Gate(host);
   Task robots;
   robots.url = origin + "/robots.txt";

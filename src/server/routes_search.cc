@@ -20,8 +20,10 @@ using nlohmann::json;
 
 constexpr size_t kMaxQueryChars = 256;
 
-bool IsPublic(const ApiConfig& config, const std::string& collection) {
-  for (const std::string& name : config.public_search) {
+// Public collections, or any with the API key sent along.
+bool IsPublic(const RouteContext& ctx, const std::string& collection) {
+  if (!ctx.config.api_key.empty() && ctx.authorized) return true;
+  for (const std::string& name : ctx.config.public_search) {
     if (name == "*" || name == collection) return true;
   }
   return false;
@@ -69,7 +71,7 @@ void BuildView(RouteContext& ctx, const HttpRequest& request, SearchView* view) 
   view->page = std::clamp(page.empty() ? 1 : std::atoi(page.c_str()), 1, kMaxResults / kResultsPerPage);
   view->section_filtered = request.HasQuery("section");
   view->section = request.Query("section");
-  if (!store::ValidateCollectionName(view->collection).ok() || !IsPublic(ctx.config, view->collection)) {
+  if (!store::ValidateCollectionName(view->collection).ok() || !IsPublic(ctx, view->collection)) {
     view->error = SearchMessage(view->lang, "unknown_collection");
     view->status = 404;
     return;
