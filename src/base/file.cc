@@ -1,6 +1,8 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,12 +38,15 @@ Result<std::string> ReadFileToString(const std::string& path) {
 Status WriteFileAtomically(const std::string& path, const std::string& data) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  // A name of its own (mkstemp), so that two writers of the same target
+  // never write into one temporary file.
   std::string tmp_name = ".";
   tmp_name += target.filename().string();
-  tmp_name += ".tmp";
+  tmp_name += ".XXXXXX";
   std::string tmp = (dir / tmp_name).string();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("cannot create " + tmp + ": " + std::strerror(errno));
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return Status::IoError("cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno));
+  ::fchmod(fd, 0644);
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
