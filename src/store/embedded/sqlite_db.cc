@@ -2,9 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 namespace imi::store {
 
 namespace {
+
+// SQLite's default auto-checkpoint threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT).
+constexpr int kAutoCheckpointFrames = 1000;
 
 Status FromSqlite(int code, std::string_view context, const char* message) {
   std::string msg = std::string(context) + ": " + (message ? message : sqlite3_errstr(code));
@@ -34,12 +41,41 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int bu
   // WAL lets readers run beside the writer on a consistent snapshot;
   // synchronous=FULL fsyncs the WAL at every commit, so an acknowledged
   // write survives a power cut as well as a killed process.
-  IMI_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-                          .WithContext("cannot configure " + path));
+  // Switching a new database to WAL needs an exclusive lock that SQLite
+  // does not wait for (no busy handler): when several processes open a new
+  // store at once, the losers retry until the busy timeout.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (int attempt = 0;; ++attempt) {
+    Status configured = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    if (configured.ok()) break;
+    if (configured.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= give_up)
+      return configured.WithContext("cannot configure " + path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 + 5 * attempt, 50)));
+  }
   return db;
 }
 
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+
+void SqliteDb::CheckpointWhenWalExceeds(int frames) {
+  truncate_frames_ = frames;
+  // Replaces SQLite's auto-checkpoint hook, so it does that hook's work too.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3* db, const char* name, int wal_frames) -> int {
+        const int limit = static_cast<SqliteDb*>(self)->truncate_frames_;
+        if (wal_frames >= limit) {
+          // Blocks new writers and waits for old readers, copies every frame
+          // back and empties the WAL; if readers outlast the busy timeout it
+          // is tried again after the next commit.
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        } else if (wal_frames >= kAutoCheckpointFrames) {
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        return SQLITE_OK;
+      },
+      this);
+}
 
 Status SqliteDb::Exec(std::string_view sql) {
   char* err = nullptr;

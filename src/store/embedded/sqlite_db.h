@@ -28,6 +28,13 @@ class SqliteDb {
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
+  // After a commit that leaves at least `frames` pages in the WAL, waits
+  // (up to the busy timeout) for readers of older snapshots and truncates
+  // the WAL; below that SQLite's usual passive checkpoints run. Readers that
+  // always overlap keep passive checkpoints from restarting the WAL, which
+  // then grows with every write. For the connection that writes.
+  void CheckpointWhenWalExceeds(int frames);
+
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
   // Status for the connection's last error, with `context`.
@@ -40,6 +47,7 @@ class SqliteDb {
 
  private:
   sqlite3* db_;
+  int truncate_frames_ = 0;
 };
 
 // A prepared statement; reset on destruction. Bind indices start at 1.
