@@ -28,17 +28,31 @@ std::unique_ptr<HnswIndex> BuildIndex(Metric metric, int n, std::vector<std::vec
   return std::move(index).value();
 }
 
-TEST(HnswIndexTest, SavedIndexLoadsBackWithItsVersionAndSameResults) {
+IndexStamp Stamp(uint64_t data_version) {
+  IndexStamp stamp;
+  stamp.store_id = std::string("0123456789abcdef");
+  stamp.collection_id = 7;
+  stamp.data_version = data_version;
+  stamp.max_chunk_id = 300;
+  stamp.excluded = {301, 4000000000};
+  return stamp;
+}
+
+TEST(HnswIndexTest, SavedIndexLoadsBackWithItsStampAndSameResults) {
   TempDir dir;
   for (Metric metric : {Metric::kCosine, Metric::kL2, Metric::kIp, Metric::kL1}) {
     std::vector<std::vector<float>> vectors;
     auto index = BuildIndex(metric, 300, &vectors);
     std::string path = dir.path() + "/i.hnsw";
-    ASSERT_TRUE(index->Save(path, 42).ok());
-    uint64_t version = 0;
-    auto loaded = HnswIndex::Load(path, {metric, kDim, 16, 64}, &version);
+    ASSERT_TRUE(index->Save(path, Stamp(42)).ok());
+    IndexStamp stamp;
+    auto loaded = HnswIndex::Load(path, {metric, kDim, 16, 64}, &stamp);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    EXPECT_EQ(version, 42u);
+    EXPECT_EQ(stamp.data_version, 42u);
+    EXPECT_EQ(stamp.store_id, "0123456789abcdef");
+    EXPECT_EQ(stamp.collection_id, 7);
+    EXPECT_EQ(stamp.max_chunk_id, 300);
+    EXPECT_EQ(stamp.excluded, (std::vector<int64_t>{301, 4000000000}));
     EXPECT_EQ((*loaded)->size(), 300u);
     auto a = index->Search(vectors[5].data(), 10, 50);
     auto b = (*loaded)->Search(vectors[5].data(), 10, 50);
@@ -58,12 +72,30 @@ TEST(HnswIndexTest, DeletedLabelsAreNotReturned) {
   EXPECT_EQ(index->size(), 99u);
 }
 
+TEST(HnswIndexTest, DeletedLabelsStayDeletedAndCountedAfterLoading) {
+  TempDir dir;
+  std::vector<std::vector<float>> vectors;
+  auto index = BuildIndex(Metric::kL2, 100, &vectors);
+  index->MarkDeleted(6);
+  index->MarkDeleted(7);
+  const std::string path = dir.path() + "/i.hnsw";
+  ASSERT_TRUE(index->Save(path, Stamp(1)).ok());
+  IndexStamp stamp;
+  auto loaded = HnswIndex::Load(path, {Metric::kL2, kDim, 16, 64}, &stamp);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->size(), 98u);
+  EXPECT_EQ((*loaded)->Labels().size(), 98u);
+  auto hits = (*loaded)->Search(vectors[5].data(), 5, 50);
+  ASSERT_TRUE(hits.ok());
+  for (const auto& [label, distance] : *hits) EXPECT_TRUE(label != 6u && label != 7u);
+}
+
 TEST(HnswIndexTest, DamagedFilesAreDataLoss) {
   TempDir dir;
   std::vector<std::vector<float>> vectors;
   auto index = BuildIndex(Metric::kCosine, 50, &vectors);
   std::string path = dir.path() + "/i.hnsw";
-  ASSERT_TRUE(index->Save(path, 1).ok());
+  ASSERT_TRUE(index->Save(path, Stamp(1)).ok());
   auto good = ReadFileToString(path);
   ASSERT_TRUE(good.ok());
   struct Damage {
@@ -73,22 +105,24 @@ TEST(HnswIndexTest, DamagedFilesAreDataLoss) {
   std::string flipped_payload = *good;
   flipped_payload[flipped_payload.size() / 2] ^= 0x40;
   std::string flipped_header = *good;
-  flipped_header[30] ^= 0x01;
+  flipped_header[30] ^= 0x01;  // inside the store id
+  std::string old_version = *good;
+  old_version[8] = 1;
   std::string bad_magic = *good;
   bad_magic[0] = 'X';
   for (const Damage& d : {Damage{"flipped payload byte", flipped_payload}, Damage{"flipped header byte", flipped_header},
-                          Damage{"bad magic", bad_magic}, Damage{"truncated", good->substr(0, good->size() - 9)},
+                          Damage{"bad magic", bad_magic}, Damage{"format version 1", old_version}, Damage{"truncated", good->substr(0, good->size() - 9)},
                           Damage{"empty", ""}}) {
     SCOPED_TRACE(d.what);
     ASSERT_TRUE(WriteFileAtomically(path, d.bytes).ok());
-    uint64_t version = 0;
-    auto loaded = HnswIndex::Load(path, {Metric::kCosine, kDim, 16, 64}, &version);
+    IndexStamp stamp;
+    auto loaded = HnswIndex::Load(path, {Metric::kCosine, kDim, 16, 64}, &stamp);
     ASSERT_FALSE(loaded.ok());
     EXPECT_EQ(loaded.status().code(), StatusCode::kDataLoss);
   }
   ASSERT_TRUE(WriteFileAtomically(path, *good).ok());
-  uint64_t version = 0;
-  auto other_metric = HnswIndex::Load(path, {Metric::kL2, kDim, 16, 64}, &version);
+  IndexStamp stamp;
+  auto other_metric = HnswIndex::Load(path, {Metric::kL2, kDim, 16, 64}, &stamp);
   EXPECT_EQ(other_metric.status().code(), StatusCode::kDataLoss);
 }
 
@@ -157,8 +191,8 @@ TEST_F(IndexRecoveryTest, IndexFileIsWrittenAndRebuiltWhenMissingStaleOrCorrupt)
     auto store = Open(true);
     EXPECT_EQ(Top(store.get(), vectors[42]), "d42");
   }
-  uint64_t version = 0;
-  EXPECT_TRUE(HnswIndex::Load(file, {Metric::kCosine, kDim, 16, 64}, &version).ok()) << "index was not rewritten";
+  IndexStamp stamp;
+  EXPECT_TRUE(HnswIndex::Load(file, {Metric::kCosine, kDim, 16, 64}, &stamp).ok()) << "index was not rewritten";
   // Missing.
   std::filesystem::remove(file);
   {

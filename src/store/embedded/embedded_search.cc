@@ -75,8 +75,13 @@ Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(Sql
     IMI_ASSIGN_OR_RETURN(bool more, st.Step());
     if (!more) break;
     const float* vector = VectorColumn(st, 1, dim);
-    if (vector == nullptr)
-      return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
+    if (vector == nullptr) {
+      // A damaged row costs its own chunk, not the collection's searches.
+      size_t bytes = 0;
+      st.Blob(1, &bytes);
+      ReportBadVector(db, row, st.Int(0), bytes);
+      continue;
+    }
     scored.emplace_back(scorer.Score(vector), st.Int(0));
   }
 
@@ -119,49 +124,6 @@ Result<std::vector<EmbeddedStore::Candidate>> EmbeddedStore::ExactCandidates(Sql
     std::vector<Candidate> top = TopDocuments(chunks, metric, k);
     if (top.size() >= k || resolved >= scored.size()) return top;
   }
-}
-
-Status EmbeddedStore::EnsureIndex(SqliteDb* db, const Row& row, IndexState* state) {
-  // Called with state->mu held exclusively, inside the reader's snapshot.
-  HnswIndex::Params params = IndexParams(row.info.spec);
-  std::string path = IndexPath(row.id);
-  if (std::filesystem::exists(path)) {
-    uint64_t file_version = 0;
-    Result<std::unique_ptr<HnswIndex>> loaded = HnswIndex::Load(path, params, &file_version);
-    if (loaded.ok() && file_version == row.data_version) {
-      state->index = std::move(loaded).value();
-      state->index_version = file_version;
-      state->dirty = false;
-      return Status::Ok();
-    }
-    // Corrupt or stale: fall through and rebuild from SQLite.
-  }
-  IMI_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> index,
-                       HnswIndex::Create(params, static_cast<size_t>(std::max<int64_t>(row.info.chunk_count, 16))));
-  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
-                       SqliteStatement::Prepare(db, "SELECT id, vector FROM chunks WHERE collection_id = ?1"));
-  st.BindInt(1, row.id);
-  std::vector<uint64_t> labels;
-  std::vector<float> vectors;
-  labels.reserve(static_cast<size_t>(row.info.chunk_count));
-  vectors.reserve(static_cast<size_t>(row.info.chunk_count) * static_cast<size_t>(row.info.spec.dimension));
-  while (true) {
-    IMI_ASSIGN_OR_RETURN(bool more, st.Step());
-    if (!more) break;
-    const float* vector = VectorColumn(st, 1, row.info.spec.dimension);
-    if (vector == nullptr)
-      return Status::DataLoss("chunk " + std::to_string(st.Int(0)) + " has a vector of the wrong size");
-    labels.push_back(static_cast<uint64_t>(st.Int(0)));
-    vectors.insert(vectors.end(), vector, vector + row.info.spec.dimension);
-  }
-  int threads = static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
-  IMI_RETURN_IF_ERROR(index->AddBatch(labels, vectors, threads));
-  state->index = std::move(index);
-  state->index_version = row.data_version;
-  state->dirty = true;
-  // Persist now so the next process does not rebuild; failure only costs time.
-  if (state->index->Save(path, state->index_version).ok()) state->dirty = false;
-  return Status::Ok();
 }
 
 Result<bool> EmbeddedStore::AnnCandidates(SqliteDb* db, const Row& row, const SearchRequest& request,

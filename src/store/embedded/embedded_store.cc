@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <system_error>
 
 #include "store/lexical_analysis.h"
@@ -13,6 +14,43 @@ namespace {
 
 constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 10000;
+// WAL pages after which a commit waits for the readers of older snapshots
+// and truncates the WAL (16 MiB of 4 KiB pages): readers that always
+// overlap would otherwise keep SQLite's own checkpoints from ever restarting
+// it, and it grows without bound.
+constexpr int kWalTruncateFrames = 4096;
+
+// A new store's id: 16 random bytes as 32 lowercase hex digits.
+std::string NewStoreId() {
+  std::random_device random;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t bits = random();
+    for (int j = 0; j < 8; ++j) {
+      id += kHex[bits & 0xf];
+      bits >>= 4;
+    }
+  }
+  return id;
+}
+
+// The 16 bytes of a hex store id, or "" when it is not 32 hex digits.
+std::string StoreIdBytes(const std::string& hex) {
+  if (hex.size() != 32) return "";
+  std::string bytes;
+  for (size_t i = 0; i < 32; i += 2) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    bytes += static_cast<char>(hi * 16 + lo);
+  }
+  return bytes;
+}
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS imi_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,37 +138,50 @@ Status EmbeddedStore::Init() {
   if (ec) return Status::IoError("cannot create store directory " + options_.directory + ": " + ec.message());
   db_path_ = (std::filesystem::path(options_.directory) / "imi.sqlite3").string();
   IMI_ASSIGN_OR_RETURN(writer_, SqliteDb::Open(db_path_, kBusyTimeoutMs));
-  IMI_RETURN_IF_ERROR(writer_->Exec(kSchema).WithContext("cannot create the store schema in " + db_path_));
-  IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(writer_.get(),
-                                                                    "SELECT value FROM imi_meta WHERE key='schema_version'"));
-  IMI_ASSIGN_OR_RETURN(bool found, get.Step());
-  std::string version = found ? get.Text(0) : "";
-  get.Reset();
-  if (!found) {
-    // A new store: version 1's tables were just created; migrate from there.
+  writer_->CheckpointWhenWalExceeds(kWalTruncateFrames);
+  // Several processes may open a new store at once: one write transaction
+  // makes the schema, its version and the store id appear together (or
+  // migrates a version 1 file), and every statement in it is idempotent or
+  // guarded by the version read inside it, so the ones that wait find them made.
+  {
+    IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
+    IMI_RETURN_IF_ERROR(writer_->Exec(kSchema).WithContext("cannot create the store schema in " + db_path_));
     IMI_ASSIGN_OR_RETURN(SqliteStatement put, SqliteStatement::Prepare(
-                                                  writer_.get(), "INSERT OR IGNORE INTO imi_meta VALUES('schema_version', '1')"));
+                                                  writer_.get(), "INSERT OR IGNORE INTO imi_meta VALUES(?1, ?2)"));
+    // A new store: version 1's tables were just created; migrated below.
+    put.BindText(1, "schema_version");
+    put.BindText(2, "1");
     IMI_RETURN_IF_ERROR(put.Run());
-    version = "1";
+    put.Reset();
+    // Stores written before store ids existed get one now.
+    put.BindText(1, "store_id");
+    put.BindText(2, NewStoreId());
+    IMI_RETURN_IF_ERROR(put.Run());
+    IMI_ASSIGN_OR_RETURN(SqliteStatement version, SqliteStatement::Prepare(
+                                                      writer_.get(), "SELECT value FROM imi_meta WHERE key='schema_version'"));
+    IMI_ASSIGN_OR_RETURN(bool have, version.Step());
+    const bool version_1 = have && version.Text(0) == "1";
+    version.Reset();
+    if (version_1) {
+      IMI_RETURN_IF_ERROR(writer_->Exec(kSchemaV2).WithContext("cannot migrate " + db_path_ + " to schema version 2"));
+    }
+    IMI_RETURN_IF_ERROR(txn->Commit());
   }
-  if (version == "1") return MigrateToVersion2();
-  if (version != std::to_string(kSchemaVersion)) {
-    return Status::FailedPrecondition("store " + options_.directory + " has schema version " + version +
-                                      "; this imi reads versions 1 and " + std::to_string(kSchemaVersion));
-  }
-  return Status::Ok();
-}
-
-Status EmbeddedStore::MigrateToVersion2() {
-  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
-  // Another process may have migrated while this one waited for the lock.
-  IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(
-                                                writer_.get(), "SELECT value FROM imi_meta WHERE key='schema_version'"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(writer_.get(),
+                                                                    "SELECT value FROM imi_meta WHERE key = ?1"));
+  get.BindText(1, "schema_version");
   IMI_ASSIGN_OR_RETURN(bool found, get.Step());
-  if (found && get.Text(0) == "2") return txn->Commit();
+  if (!found || get.Text(0) != std::to_string(kSchemaVersion)) {
+    return Status::FailedPrecondition("store " + options_.directory + " has schema version " +
+                                      (found ? get.Text(0) : std::string("(none)")) + "; this imi reads versions 1 and " +
+                                      std::to_string(kSchemaVersion));
+  }
   get.Reset();
-  IMI_RETURN_IF_ERROR(writer_->Exec(kSchemaV2).WithContext("cannot migrate " + db_path_ + " to schema version 2"));
-  return txn->Commit();
+  get.BindText(1, "store_id");
+  IMI_ASSIGN_OR_RETURN(found, get.Step());
+  store_id_ = found ? StoreIdBytes(get.Text(0)) : std::string();
+  if (store_id_.size() != 16) return Status::DataLoss("store " + db_path_ + " has a damaged store id");
+  return Status::Ok();
 }
 
 EmbeddedStore::Reader::~Reader() {
@@ -195,6 +246,9 @@ Status EmbeddedStore::CreateCollection(const CollectionSpec& requested) {
   IMI_RETURN_IF_ERROR(ValidateLexicalSpec(&spec.lexical));
   IMI_ASSIGN_OR_RETURN(std::string lexical, LexicalSpecToJson(spec.lexical));
   std::lock_guard<std::mutex> lock(write_mu_);
+  // Look and insert in one write transaction: another process creating the
+  // same collection at once is either seen or waits.
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
   Result<Row> existing = FindCollection(writer_.get(), spec.name);
   if (existing.ok()) {
     const CollectionSpec& have = existing->info.spec;
@@ -217,13 +271,14 @@ Status EmbeddedStore::CreateCollection(const CollectionSpec& requested) {
   st.BindInt(4, spec.dimension);
   st.BindText(5, MetricName(spec.metric));
   st.BindText(6, lexical);
-  return st.Run();
+  IMI_RETURN_IF_ERROR(st.Run());
+  return txn->Commit();
 }
 
 Status EmbeddedStore::DeleteCollection(const std::string& name) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), name));
   IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), name));
   for (const char* sql : {"DELETE FROM chunks WHERE collection_id = ?1", "DELETE FROM documents WHERE collection_id = ?1",
                           "DELETE FROM collections WHERE id = ?1"}) {
     IMI_ASSIGN_OR_RETURN(SqliteStatement st, SqliteStatement::Prepare(writer_.get(), sql));
@@ -279,19 +334,20 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
     analysed_version = first.lexical_version;
   }
   std::lock_guard<std::mutex> lock(write_mu_);
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
-  IMI_RETURN_IF_ERROR(PrepareBatch(row.info.spec, &docs));
-  if (row.lexical_version != analysed_version) {
-    IMI_ASSIGN_OR_RETURN(terms, AnalyzeDocuments(row.info.spec.lexical, docs));
-  }
   writes_in_flight_.fetch_add(1);
   struct InFlight {
     std::atomic<int>* n;
     ~InFlight() { n->fetch_sub(1); }
   } in_flight{&writes_in_flight_};
-
+  // The collection row is read inside the write transaction, so its
+  // data_version is the one this write bumps (ApplyToIndex relies on it).
   IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(writer_.get(), true));
   SqliteDb* db = writer_.get();
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
+  IMI_RETURN_IF_ERROR(PrepareBatch(row.info.spec, &docs));
+  if (row.lexical_version != analysed_version) {
+    IMI_ASSIGN_OR_RETURN(terms, AnalyzeDocuments(row.info.spec.lexical, docs));
+  }
   IMI_ASSIGN_OR_RETURN(SqliteStatement old_chunks,
                        SqliteStatement::Prepare(db, "SELECT id FROM chunks WHERE collection_id = ?1 AND document_id = ?2"));
   IMI_ASSIGN_OR_RETURN(SqliteStatement del_chunks,
@@ -430,7 +486,6 @@ Result<Document> EmbeddedStore::GetDocument(const std::string& collection, const
 Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::string& id) {
   IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
   std::lock_guard<std::mutex> lock(write_mu_);
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
   writes_in_flight_.fetch_add(1);
   struct InFlight {
     std::atomic<int>* n;
@@ -438,6 +493,7 @@ Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::s
   } in_flight{&writes_in_flight_};
   SqliteDb* db = writer_.get();
   IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, true));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
   IMI_ASSIGN_OR_RETURN(SqliteStatement old_chunks,
                        SqliteStatement::Prepare(db, "SELECT id FROM chunks WHERE collection_id = ?1 AND document_id = ?2"));
   old_chunks.BindInt(1, row.id);
@@ -466,61 +522,6 @@ Status EmbeddedStore::DeleteDocument(const std::string& collection, const std::s
   ApplyToIndex(row.id, row.data_version, row.data_version + 1, removed, {});
   ApplyToLexical(row, row.data_version + 1, removed_lexical, {});
   return Status::Ok();
-}
-
-void EmbeddedStore::ApplyToIndex(int64_t collection_id, uint64_t old_version, uint64_t new_version,
-                                 const std::vector<int64_t>& removed,
-                                 const std::vector<std::pair<int64_t, const float*>>& added) {
-  std::shared_ptr<IndexState> state = StateFor(collection_id);
-  std::unique_lock<std::shared_mutex> lock(state->mu);
-  if (!state->index) return;
-  if (state->index_version != old_version) {
-    // Another process wrote in between: the next search rebuilds.
-    state->index.reset();
-    return;
-  }
-  for (int64_t id : removed) state->index->MarkDeleted(static_cast<uint64_t>(id));
-  for (const auto& [id, vector] : added) {
-    if (!state->index->Add(static_cast<uint64_t>(id), vector).ok()) {
-      state->index.reset();
-      return;
-    }
-  }
-  state->index_version = new_version;
-  state->dirty = true;
-}
-
-Status EmbeddedStore::PrepareIndex(const std::string& collection) {
-  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  SqliteDb* db = reader->get();
-  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, false));
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
-  if (row.info.chunk_count < options_.exact_threshold) return Status::Ok();
-  std::shared_ptr<IndexState> state = StateFor(row.id);
-  std::unique_lock<std::shared_mutex> lock(state->mu);
-  // Same test as a search: current, or trailing only this process's writes.
-  if (state->index && (state->index_version >= row.data_version || writes_in_flight_.load() > 0)) return Status::Ok();
-  return EnsureIndex(db, row, state.get());
-}
-
-Status EmbeddedStore::Flush() {
-  std::vector<std::pair<int64_t, std::shared_ptr<IndexState>>> states;
-  {
-    std::lock_guard<std::mutex> lock(states_mu_);
-    for (auto& [id, state] : states_) states.emplace_back(id, state);
-  }
-  Status first;
-  for (auto& [id, state] : states) {
-    std::unique_lock<std::shared_mutex> lock(state->mu);
-    if (!state->index || !state->dirty) continue;
-    Status status = state->index->Save(IndexPath(id), state->index_version);
-    if (status.ok()) {
-      state->dirty = false;
-    } else if (first.ok()) {
-      first = status;
-    }
-  }
-  return first;
 }
 
 }  // namespace imi::store

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -50,12 +51,14 @@ class EmbeddedStore : public VectorStore {
                                        const nlohmann::json& patch) override;
 
  private:
-  // Per-collection ANN state. `mu` guards `index` and `index_version`.
+  // Per-collection ANN state. `mu` guards everything in it.
   struct IndexState {
     std::shared_mutex mu;
     std::unique_ptr<HnswIndex> index;
-    uint64_t index_version = 0;  // data_version the in-memory index reflects
-    bool dirty = false;          // differs from the file on disk
+    uint64_t index_version = 0;      // data_version the in-memory index reflects
+    int64_t max_chunk_id = 0;        // highest chunk id taken in (chunk ids only grow)
+    std::vector<int64_t> excluded;   // sorted ids of chunks whose vector has the wrong size
+    bool dirty = false;              // differs from the file on disk
   };
   // Per-collection lexical state (embedded_lexical.cc): the in-memory
   // inverted index and the versions of the data it reflects. `mu` guards
@@ -105,8 +108,6 @@ class EmbeddedStore : public VectorStore {
   };
 
   Status Init();
-  // Schema version 1 -> 2: lexical settings, term lists and sparse vectors.
-  Status MigrateToVersion2();
   Result<std::unique_ptr<Reader>> AcquireReader();
   Result<Row> FindCollection(SqliteDb* db, const std::string& name);
   std::shared_ptr<IndexState> StateFor(int64_t collection_id);
@@ -115,8 +116,22 @@ class EmbeddedStore : public VectorStore {
   // Applies a committed write to a loaded in-memory index.
   void ApplyToIndex(int64_t collection_id, uint64_t old_version, uint64_t new_version,
                     const std::vector<int64_t>& removed, const std::vector<std::pair<int64_t, const float*>>& added);
-  // Makes the index reflect `row`: loads the file or rebuilds from SQLite.
+  // Makes the index reflect `row` (embedded_index.cc): catches a loaded
+  // index up, else loads the file (catching it up), else rebuilds from
+  // SQLite; a file that does not belong to this store and collection, or
+  // does not match the database, is rebuilt with a log line.
   Status EnsureIndex(SqliteDb* db, const Row& row, IndexState* state);
+  // Takes in chunks with ids above state->max_chunk_id and marks deleted
+  // ones, so that the index reflects `row`. DataLoss when the result does
+  // not match the database's chunk count.
+  Status CatchUp(SqliteDb* db, const Row& row, IndexState* state);
+  // Builds the index from every stored vector of the collection.
+  Status BuildIndex(SqliteDb* db, const Row& row, IndexState* state);
+  // What a saved index of `collection_id` is stamped with.
+  IndexStamp StampOf(int64_t collection_id, const IndexState& state) const;
+  // Logs (once per process and chunk) a chunk whose vector has the wrong
+  // size; such chunks are left out of searches.
+  void ReportBadVector(SqliteDb* db, const Row& row, int64_t chunk_id, size_t bytes);
   Result<std::vector<Candidate>> ExactCandidates(SqliteDb* db, const Row& row, Metric metric,
                                                  const SearchRequest& request);
   // Ok(false) when the ANN path could not produce k documents.
@@ -148,6 +163,9 @@ class EmbeddedStore : public VectorStore {
 
   EmbeddedOptions options_;
   std::string db_path_;
+  std::string store_id_;  // imi_meta.store_id as 16 raw bytes
+  std::mutex bad_mu_;
+  std::set<int64_t> reported_bad_chunks_;
   std::mutex write_mu_;
   std::unique_ptr<SqliteDb> writer_;
   std::atomic<int> writes_in_flight_{0};

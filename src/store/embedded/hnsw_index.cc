@@ -20,8 +20,9 @@ namespace imi::store {
 namespace {
 
 constexpr char kMagic[8] = {'I', 'M', 'I', 'H', 'N', 'S', 'W', '\0'};
-constexpr uint32_t kFormatVersion = 1;
-constexpr size_t kHeaderSize = 56;
+constexpr uint32_t kFormatVersion = 2;
+constexpr size_t kHeaderSize = 96;
+constexpr size_t kStoreIdBytes = 16;
 
 // imi's own hnswlib spaces: the kernels in distance.h pick AVX2+FMA at run
 // time, where hnswlib's spaces fix their SIMD level at compile time. hnswlib
@@ -78,6 +79,13 @@ uint32_t GetU32(const std::string& s, size_t off) {
   for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(s[off + i])) << (8 * i);
   return v;
 }
+// A scratch file next to `path` that no other thread or process uses: two
+// processes may save or load the same collection's index at once.
+std::string ScratchPath(const std::string& path, const char* what) {
+  static std::atomic<uint64_t> counter{0};
+  return path + "." + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + what;
+}
+
 uint64_t GetU64(const std::string& s, size_t off) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[off + i])) << (8 * i);
@@ -90,7 +98,6 @@ struct HnswIndex::Impl {
   Params params;
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
-  size_t deleted = 0;
   std::vector<float> scratch;  // normalised copy for cosine adds
 
   const float* Prepare(const float* v, std::vector<float>* buffer) const {
@@ -173,7 +180,6 @@ Status HnswIndex::AddBatch(const std::vector<uint64_t>& labels, const std::vecto
 void HnswIndex::MarkDeleted(uint64_t label) {
   try {
     impl_->graph->markDelete(static_cast<hnswlib::labeltype>(label));
-    ++impl_->deleted;
   } catch (const std::exception&) {
     // Unknown label: nothing to exclude.
   }
@@ -201,52 +207,99 @@ Result<std::vector<std::pair<uint64_t, float>>> HnswIndex::Search(const float* q
   return out;
 }
 
-size_t HnswIndex::size() const { return impl_->graph->cur_element_count - impl_->deleted; }
+size_t HnswIndex::size() const { return impl_->graph->cur_element_count - impl_->graph->num_deleted_; }
 
-Status HnswIndex::Save(const std::string& path, uint64_t data_version) const {
-  std::string tmp = path + ".hnswlib.tmp";
+std::vector<uint64_t> HnswIndex::Labels() const {
+  const hnswlib::HierarchicalNSW<float>& g = *impl_->graph;
+  std::vector<uint64_t> labels;
+  labels.reserve(size());
+  for (const auto& [label, internal] : g.label_lookup_)
+    if (!g.isMarkedDeleted(internal)) labels.push_back(static_cast<uint64_t>(label));
+  return labels;
+}
+
+Status HnswIndex::Save(const std::string& path, const IndexStamp& stamp) const {
+  if (stamp.store_id.size() != kStoreIdBytes) return Status::Internal("index stamp without a 16-byte store id");
+  std::string tmp = ScratchPath(path, ".hnswlib.tmp");
   try {
     impl_->graph->saveIndex(tmp);
   } catch (const std::exception& e) {
     ::unlink(tmp.c_str());
     return Status::IoError(std::string("cannot write HNSW index: ") + e.what());
   }
-  Result<std::string> payload = ReadFileToString(tmp);
+  Result<std::string> image = ReadFileToString(tmp);
   ::unlink(tmp.c_str());
-  if (!payload.ok()) return payload.status();
+  if (!image.ok()) return image.status();
+  // hnswlib writes through an unchecked std::ofstream: a full disk leaves a
+  // short file and no error. Its size tells.
+  const hnswlib::HierarchicalNSW<float>& g = *impl_->graph;
+  size_t expected = sizeof(g.offsetLevel0_) + sizeof(g.max_elements_) + sizeof(g.cur_element_count) +
+                    sizeof(g.size_data_per_element_) + sizeof(g.label_offset_) + sizeof(g.offsetData_) +
+                    sizeof(g.maxlevel_) + sizeof(g.enterpoint_node_) + sizeof(g.maxM_) + sizeof(g.maxM0_) +
+                    sizeof(g.M_) + sizeof(g.mult_) + sizeof(g.ef_construction_) +
+                    g.cur_element_count * g.size_data_per_element_;
+  for (size_t i = 0; i < g.cur_element_count; ++i)
+    expected += sizeof(unsigned int) + (g.element_levels_[i] > 0 ? g.size_links_per_element_ * g.element_levels_[i] : 0);
+  if (image->size() != expected)
+    return Status::IoError("cannot write HNSW index " + path + ": " + std::to_string(image->size()) + " of " +
+                           std::to_string(expected) + " bytes were written (No space left on device?)");
+  std::string payload;
+  payload.reserve(stamp.excluded.size() * 8 + image->size());
+  for (int64_t id : stamp.excluded) PutU64(&payload, static_cast<uint64_t>(id));
+  payload += *image;
+  image->clear();
+  image->shrink_to_fit();
   std::string out(kMagic, sizeof(kMagic));
   PutU32(&out, kFormatVersion);
   PutU32(&out, static_cast<uint32_t>(impl_->params.metric));
   PutU32(&out, static_cast<uint32_t>(impl_->params.dimension));
   PutU32(&out, 0);
-  PutU64(&out, data_version);
+  out += stamp.store_id;
+  PutU64(&out, static_cast<uint64_t>(stamp.collection_id));
+  PutU64(&out, stamp.data_version);
   PutU64(&out, size());
-  PutU64(&out, payload->size());
-  PutU32(&out, Crc32c(payload->data(), payload->size()));
+  PutU64(&out, static_cast<uint64_t>(stamp.max_chunk_id));
+  PutU64(&out, stamp.excluded.size());
+  PutU64(&out, payload.size());
+  PutU32(&out, Crc32c(payload.data(), payload.size()));
   PutU32(&out, Crc32c(out.data(), out.size()));
-  out += *payload;
+  out += payload;
+  payload.clear();
+  payload.shrink_to_fit();
   return WriteFileAtomically(path, out);
 }
 
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(const std::string& path, const Params& params,
-                                                   uint64_t* data_version) {
+                                                   IndexStamp* stamp) {
   IMI_ASSIGN_OR_RETURN(std::string file, ReadFileToString(path));
   auto corrupt = [&](const std::string& why) { return Status::DataLoss("HNSW index " + path + " " + why); };
-  if (file.size() < kHeaderSize || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0)
-    return corrupt("has no imi header");
-  if (GetU32(file, 8) != kFormatVersion) return corrupt("has format version " + std::to_string(GetU32(file, 8)));
-  if (GetU32(file, 52) != Crc32c(file.data(), 52)) return corrupt("has a damaged header");
+  if (file.size() < 12 || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0) return corrupt("has no imi header");
+  if (GetU32(file, 8) != kFormatVersion)
+    return corrupt("has format version " + std::to_string(GetU32(file, 8)) + ", not " + std::to_string(kFormatVersion));
+  if (file.size() < kHeaderSize) return corrupt("is truncated");
+  if (GetU32(file, 92) != Crc32c(file.data(), 92)) return corrupt("has a damaged header");
   if (GetU32(file, 12) != static_cast<uint32_t>(params.metric) ||
       GetU32(file, 16) != static_cast<uint32_t>(params.dimension))
     return corrupt("was built for another metric or dimension");
-  uint64_t payload_size = GetU64(file, 40);
+  const uint64_t payload_size = GetU64(file, 80);
   if (payload_size != file.size() - kHeaderSize) return corrupt("is truncated");
-  if (GetU32(file, 48) != Crc32c(file.data() + kHeaderSize, payload_size)) return corrupt("fails its checksum");
-  *data_version = GetU64(file, 24);
-  uint64_t live = GetU64(file, 32);
+  if (GetU32(file, 88) != Crc32c(file.data() + kHeaderSize, payload_size)) return corrupt("fails its checksum");
+  const uint64_t excluded = GetU64(file, 72);
+  if (excluded > payload_size / 8) return corrupt("has a damaged header");
+  IndexStamp read;
+  read.store_id = file.substr(24, kStoreIdBytes);
+  read.collection_id = static_cast<int64_t>(GetU64(file, 40));
+  read.data_version = GetU64(file, 48);
+  const uint64_t live = GetU64(file, 56);
+  read.max_chunk_id = static_cast<int64_t>(GetU64(file, 64));
+  for (uint64_t i = 0; i < excluded; ++i) read.excluded.push_back(static_cast<int64_t>(GetU64(file, kHeaderSize + 8 * i)));
+  const size_t image_at = kHeaderSize + static_cast<size_t>(excluded) * 8;
 
-  std::string tmp = path + ".load.tmp";
-  IMI_RETURN_IF_ERROR(WriteFileAtomically(tmp, file.substr(kHeaderSize)));
+  std::string tmp = ScratchPath(path, ".load.tmp");
+  Status written = WriteFileAtomically(tmp, file.substr(image_at));
+  file.clear();
+  file.shrink_to_fit();
+  IMI_RETURN_IF_ERROR(written);
   auto impl = std::make_unique<Impl>();
   impl->params = params;
   impl->space = MakeSpace(params.metric, static_cast<size_t>(params.dimension));
@@ -258,8 +311,17 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(const std::string& path, cons
   }
   ::unlink(tmp.c_str());
   impl->graph->setEf(1);
-  impl->deleted = impl->graph->cur_element_count - std::min<size_t>(live, impl->graph->cur_element_count);
-  return std::make_unique<HnswIndex>(std::move(impl));
+  // hnswlib 0.6's loading constructor leaves num_deleted_ uninitialised
+  // before adding the deleted elements it finds: count them here.
+  size_t deleted = 0;
+  for (size_t i = 0; i < impl->graph->cur_element_count; ++i)
+    if (impl->graph->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) ++deleted;
+  impl->graph->num_deleted_ = deleted;
+  auto index = std::make_unique<HnswIndex>(std::move(impl));
+  if (index->size() != live)
+    return corrupt("holds " + std::to_string(index->size()) + " live elements, its header says " + std::to_string(live));
+  *stamp = std::move(read);
+  return index;
 }
 
 }  // namespace imi::store

@@ -15,6 +15,16 @@ namespace imi::store {
 // An HNSW graph over float vectors keyed by 64-bit labels (chunk row ids),
 // wrapping hnswlib (the only code that includes it). Thread safety: Search
 // may run concurrently with Search; Add/MarkDeleted/Save need exclusive use.
+// What an index file is bound to (docs/store-format.md, "HNSW index file"):
+// the store and collection that wrote it and how far it reflects them.
+struct IndexStamp {
+  std::string store_id;          // imi_meta.store_id, 16 raw bytes
+  int64_t collection_id = 0;
+  uint64_t data_version = 0;     // collections.data_version the index reflects
+  int64_t max_chunk_id = 0;      // highest chunk id the index has taken in
+  std::vector<int64_t> excluded; // chunk ids left out (vector of the wrong size), sorted
+};
+
 class HnswIndex {
  public:
   struct Params {
@@ -27,10 +37,9 @@ class HnswIndex {
   static Result<std::unique_ptr<HnswIndex>> Create(const Params& params, size_t capacity);
 
   // Loads a file written by Save (format in docs/store-format.md). DataLoss
-  // when the magic, version, checksums or parameters do not match.
-  // *data_version receives the store version the file reflects.
-  static Result<std::unique_ptr<HnswIndex>> Load(const std::string& path, const Params& params,
-                                                 uint64_t* data_version);
+  // when the magic, version, checksums, parameters or the live element count
+  // do not match. *stamp receives what the file is bound to.
+  static Result<std::unique_ptr<HnswIndex>> Load(const std::string& path, const Params& params, IndexStamp* stamp);
 
   struct Impl;
   // Used by Create and Load; Impl is internal.
@@ -39,8 +48,8 @@ class HnswIndex {
   HnswIndex(const HnswIndex&) = delete;
   HnswIndex& operator=(const HnswIndex&) = delete;
 
-  // Writes the index atomically, stamped with `data_version`.
-  Status Save(const std::string& path, uint64_t data_version) const;
+  // Writes the index atomically with `stamp` in its header.
+  Status Save(const std::string& path, const IndexStamp& stamp) const;
 
   // Adds a vector of `dimension` floats (grows capacity as needed).
   Status Add(uint64_t label, const float* vector);
@@ -55,6 +64,8 @@ class HnswIndex {
 
   // Live (not deleted) elements.
   size_t size() const;
+  // Labels of the live elements, in no particular order.
+  std::vector<uint64_t> Labels() const;
 
  private:
   std::unique_ptr<Impl> impl_;
