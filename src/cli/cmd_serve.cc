@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +64,9 @@ struct ServeFlags {
   std::string reranker_variant = "auto";
   size_t reranker_max_length = 0;
   std::string reranker_activation;
+  int pg_pool = 8;
+  int pg_connect_timeout_ms = 0;
+  int pg_timeout_ms = 30000;
 };
 
 std::string Env(const char* name) {
@@ -106,23 +111,30 @@ std::string FindSwaggerUi(const std::string& flag) {
 // so a bad directory or DSN stops start-up (a database that is down only
 // delays it: 503 until reachable); the default (IMI_PG_DSN or ./imi-data)
 // is opened on first use, so serving embeddings alone creates nothing.
-Status AttachStore(const ServeFlags& flags, server::Api* api) {
-  const store::StoreLocation location{flags.store_dir, flags.pg_dsn};
+// Returns the store access (owned by `api`).
+Result<server::StoreAccess*> AttachStore(const ServeFlags& flags, server::Api* api) {
+  store::StoreLocation location{flags.store_dir, flags.pg_dsn};
+  location.pg_pool_size = flags.pg_pool;
+  location.pg_connect_timeout_ms = flags.pg_connect_timeout_ms;
+  location.pg_statement_timeout_ms = flags.pg_timeout_ms;
   auto opener = [location] { return store::OpenVectorStore(location); };
+  std::unique_ptr<server::StoreAccess> access;
   if (location.directory.empty() && location.pg_dsn.empty()) {
-    api->SetStore(std::make_unique<server::StoreAccess>(opener));
-    return Status::Ok();
+    access = std::make_unique<server::StoreAccess>(opener);
+  } else {
+    Result<std::unique_ptr<store::VectorStore>> opened = opener();
+    if (opened.ok()) {
+      access = std::make_unique<server::StoreAccess>(std::move(opened).value());
+    } else {
+      if (opened.status().code() != StatusCode::kUnavailable) return opened.status();
+      std::fprintf(stderr, "imi serve: warning: %s; /collections answers 503 until the database is reachable\n",
+                   opened.status().message().c_str());
+      access = std::make_unique<server::StoreAccess>(opener);
+    }
   }
-  Result<std::unique_ptr<store::VectorStore>> opened = opener();
-  if (opened.ok()) {
-    api->SetStore(std::make_unique<server::StoreAccess>(std::move(opened).value()));
-    return Status::Ok();
-  }
-  if (opened.status().code() != StatusCode::kUnavailable) return opened.status();
-  std::fprintf(stderr, "imi serve: warning: %s; /collections answers 503 until the database is reachable\n",
-               opened.status().message().c_str());
-  api->SetStore(std::make_unique<server::StoreAccess>(opener));
-  return Status::Ok();
+  server::StoreAccess* raw = access.get();
+  api->SetStore(std::move(access));
+  return raw;
 }
 
 // Loads and warms the model; the server answers 503 until this is done.
@@ -209,7 +221,8 @@ int RunServe(const ServeFlags& given) {
                       : flags.log_format == "json" ? server::AccessLog::kJson
                                                    : server::AccessLog::kText;
   server::Api api(config);
-  if (Status attached = AttachStore(flags, &api); !attached.ok()) return ReportError("serve", attached);
+  Result<server::StoreAccess*> store_access = AttachStore(flags, &api);
+  if (!store_access.ok()) return ReportError("serve", store_access.status());
 
   server::HttpServerOptions options;
   options.host = flags.host;
@@ -246,7 +259,25 @@ int RunServe(const ServeFlags& given) {
     std::fprintf(stderr, "imi serve: %s received; finishing requests in progress (up to %d ms)\n",
                  signal_number == SIGTERM ? "SIGTERM" : "SIGINT", flags.shutdown_timeout_ms);
   }
-  (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_timeout_ms));
+  {
+    // At the deadline, store calls still waiting on the database give up, so
+    // a stalled PostgreSQL cannot hold the shutdown past it.
+    std::mutex deadline_mu;
+    std::condition_variable deadline_cv;
+    bool drained = false;
+    std::thread store_deadline([&] {
+      std::unique_lock<std::mutex> lock(deadline_mu);
+      if (!deadline_cv.wait_for(lock, std::chrono::milliseconds(flags.shutdown_timeout_ms), [&] { return drained; }))
+        (*store_access)->Interrupt();
+    });
+    (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_timeout_ms));
+    {
+      std::lock_guard<std::mutex> lock(deadline_mu);
+      drained = true;
+    }
+    deadline_cv.notify_all();
+    store_deadline.join();
+  }
   loader.join();
   api.Stop();
   if (!load_status.ok()) return ReportError("serve", load_status);
@@ -318,6 +349,12 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reranker-activation", flags->reranker_activation,
                   "sigmoid or identity for /v1/rerank and search scores (default: the model's configuration)")
       ->check(CLI::IsMember({"sigmoid", "identity"}));
+  cmd->add_option("--pg-pool", flags->pg_pool, "PostgreSQL connections at most")->capture_default_str();
+  cmd->add_option("--pg-connect-timeout-ms", flags->pg_connect_timeout_ms,
+                  "Time to establish a PostgreSQL connection (default: the DSN's connect_timeout, else 5000)");
+  cmd->add_option("--pg-timeout-ms", flags->pg_timeout_ms,
+                  "Time a PostgreSQL statement (or the wait for a free connection) may take; then 503")
+      ->capture_default_str();
   cmd->callback([flags, exit_code, cmd] {
     ServeFlags resolved = *flags;
     // The original service's environment applies where no flag was given.

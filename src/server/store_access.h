@@ -1,6 +1,7 @@
 #ifndef IMI_SERVER_STORE_ACCESS_H_
 #define IMI_SERVER_STORE_ACCESS_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,10 +28,16 @@ class StoreAccess {
   // the lifetime of this object.
   Result<store::VectorStore*> Get();
 
+  // For shutdown: store calls in progress give up (VectorStore::Interrupt)
+  // and Get fails from now on. Does not wait for an open in progress.
+  void Interrupt();
+
  private:
   std::mutex mutex_;
   Opener opener_;
   std::unique_ptr<store::VectorStore> store_;
+  std::atomic<store::VectorStore*> opened_{nullptr};
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace imi::server

@@ -1,12 +1,39 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "analysis/analyzer.h"
 #include "base/utf8.h"
 #include "store/vector_store.h"
 
 namespace imi::store {
+
+Status ValidateMetadata(const nlohmann::json& metadata) {
+  if (!metadata.is_object()) return Status::InvalidArgument("metadata must be a JSON object");
+  // Depth first, iteratively: only then is dump() (recursive) safe.
+  std::vector<std::pair<const nlohmann::json*, size_t>> stack = {{&metadata, 1}};
+  while (!stack.empty()) {
+    auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxMetadataDepth)
+      return Status::InvalidArgument("metadata nests objects/arrays deeper than " + std::to_string(kMaxMetadataDepth) +
+                                     " levels");
+    for (const nlohmann::json& child : *value)
+      if (child.is_structured()) stack.emplace_back(&child, depth + 1);
+  }
+  size_t bytes = 0;
+  try {
+    bytes = metadata.dump().size();
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument("metadata holds a string that is not valid UTF-8");
+  }
+  if (bytes > kMaxMetadataBytes)
+    return Status::InvalidArgument("metadata is " + std::to_string(bytes) + " bytes as JSON, more than the limit of " +
+                                   std::to_string(kMaxMetadataBytes));
+  return Status::Ok();
+}
 
 Status ValidateCollectionName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64;
@@ -101,7 +128,7 @@ Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs) {
     where = "document \"" + doc.id + "\"";
     if (!seen.insert(doc.id).second) return Status::InvalidArgument(where + " appears twice in one batch");
     if (doc.metadata.is_null()) doc.metadata = nlohmann::json::object();
-    if (!doc.metadata.is_object()) return Status::InvalidArgument(where + ": metadata must be a JSON object");
+    IMI_RETURN_IF_ERROR(ValidateMetadata(doc.metadata).WithContext(where));
     if (doc.chunks.empty()) return Status::InvalidArgument(where + " has no vector");
     std::set<int> ordinals;
     for (const Chunk& chunk : doc.chunks) {

@@ -214,6 +214,10 @@ class VectorStore {
   // exact-scan threshold have none. Embedded: NotFound if the collection is
   // absent. PostgreSQL maintains its own index: OK without a round trip.
   virtual Status PrepareIndex(const std::string& collection) = 0;
+
+  // For shutdown: calls waiting on the database give up with Unavailable,
+  // and later calls fail at once. Irreversible; callable from any thread.
+  virtual void Interrupt() {}
 };
 
 // HNSW parameters both backends give new collections, and the search breadth
@@ -237,8 +241,20 @@ struct EmbeddedOptions {
 // cannot be created; DataLoss if the database file is not an imi store.
 Result<std::unique_ptr<VectorStore>> OpenEmbeddedStore(const EmbeddedOptions& options);
 
-// Connects to PostgreSQL (libpq DSN or URI), creates the pgvector extension
-// and imi's schema if needed. Unavailable if the server cannot be reached.
+// Options of the postgres backend (see postgres/pg_store.h).
+struct PostgresOptions {
+  std::string dsn;                   // libpq DSN or URI
+  int pool_size = 8;                 // connections at most; calls beyond wait for one
+  int connect_timeout_ms = 0;        // 0: the DSN's connect_timeout, else 5000
+  int statement_timeout_ms = 30000;  // per statement, and per wait for a free connection
+};
+
+// Connects to PostgreSQL, creates the pgvector extension and imi's schema if
+// needed. Unavailable if the server cannot be reached within the connect
+// timeout. A server that stops answering later makes calls Unavailable after
+// the statement timeout.
+Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const PostgresOptions& options);
+// The same with default options.
 Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn);
 
 // Where a store lives: PostgreSQL at `pg_dsn`, or the embedded store in
@@ -247,9 +263,23 @@ Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn);
 struct StoreLocation {
   std::string directory;
   std::string pg_dsn;
+  int pg_pool_size = 0;             // 0: PostgresOptions' default
+  int pg_connect_timeout_ms = 0;    // 0: PostgresOptions' default
+  int pg_statement_timeout_ms = 0;  // 0: PostgresOptions' default
 };
 Result<std::unique_ptr<VectorStore>> OpenVectorStore(const StoreLocation& location);
 
+// Limits on a document's metadata, the same for every way in (HTTP, imi
+// index, the library): nesting depth (the object itself is level 1; the
+// HTTP body's own limit is 32 levels too) and size serialised as compact
+// JSON. Deeper metadata could not be filtered by SQLite's JSON functions nor
+// serialised without deep recursion.
+inline constexpr size_t kMaxMetadataDepth = 32;
+inline constexpr size_t kMaxMetadataBytes = 64 * 1024;
+
+// Checks metadata against the limits above (without recursion, so any
+// parsed value is safe to pass). InvalidArgument names the limit.
+Status ValidateMetadata(const nlohmann::json& metadata);
 // Checks a collection name against [A-Za-z0-9_-]{1,64}.
 Status ValidateCollectionName(const std::string& name);
 // Checks a document id: 1..256 bytes of valid UTF-8 without control characters.
@@ -263,7 +293,8 @@ Status ValidateCollectionSpec(const CollectionSpec& spec);
 Status ValidateLexicalSpec(LexicalSpec* lexical);
 // Checks and completes a batch for `spec`: ids generated where empty, vectors
 // of the right dimension, finite, non-zero for cosine; sparse vectors
-// canonical; metadata an object; chunk ordinals unique. Duplicate ids in one
+// canonical; metadata an object within the metadata limits; chunk ordinals
+// unique. Duplicate ids in one
 // batch are InvalidArgument.
 Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs);
 // Checks a list request (limit in 1..kMaxListLimit, cursor a valid id or "").

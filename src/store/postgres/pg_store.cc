@@ -1,5 +1,7 @@
 #include "store/postgres/pg_store.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -140,28 +142,90 @@ CandidateQuery BuildCandidateQuery(int64_t collection_id, Metric metric, const S
 
 }  // namespace
 
-Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn) {
-  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgStore> store, PgStore::Open(dsn));
+Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const PostgresOptions& options) {
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgStore> store, PgStore::Open(options));
   return std::unique_ptr<VectorStore>(std::move(store));
 }
 
-Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& dsn) {
-  if (dsn.empty()) return Status::InvalidArgument("empty PostgreSQL DSN; pass --pg or set IMI_PG_DSN");
-  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(dsn));
-  auto store = std::make_unique<PgStore>(std::move(conn));
+Result<std::unique_ptr<VectorStore>> OpenPostgresStore(const std::string& dsn) {
+  PostgresOptions options;
+  options.dsn = dsn;
+  return OpenPostgresStore(options);
+}
+
+PgStore::PgStore(const PostgresOptions& options) : options_(options) {
+  deadlines_.connect_timeout_ms =
+      options.connect_timeout_ms > 0 ? options.connect_timeout_ms : DsnConnectTimeoutMs(options.dsn).value_or(5000);
+  deadlines_.statement_timeout_ms = std::max(1, options.statement_timeout_ms);
+  options_.pool_size = std::max(1, options.pool_size);
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const PostgresOptions& options) {
+  if (options.dsn.empty()) return Status::InvalidArgument("empty PostgreSQL DSN; pass --pg or set IMI_PG_DSN");
+  auto store = std::make_unique<PgStore>(options);
   IMI_RETURN_IF_ERROR(store->Migrate());
   return store;
 }
 
+void PgStore::Interrupt() {
+  interrupt_.Fire();
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_cv_.notify_all();
+}
+
+Result<std::unique_ptr<PgConnection>> PgStore::Acquire() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadlines_.statement_timeout_ms);
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  for (;;) {
+    if (interrupt_.fired()) return Status::Unavailable("the store is shutting down");
+    if (!idle_.empty()) {
+      std::unique_ptr<PgConnection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    if (open_ < options_.pool_size) {
+      ++open_;
+      lock.unlock();
+      Result<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(options_.dsn, deadlines_, &interrupt_);
+      if (!conn.ok()) {
+        lock.lock();
+        --open_;
+        pool_cv_.notify_one();
+      }
+      return conn;
+    }
+    if (pool_cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.pool_size)
+      return Status::Unavailable("all " + std::to_string(options_.pool_size) +
+                                 " PostgreSQL connections stayed busy for " +
+                                 std::to_string(deadlines_.statement_timeout_ms) + " ms");
+  }
+}
+
+void PgStore::Release(std::unique_ptr<PgConnection> conn) {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (conn && !conn->broken() && !interrupt_.fired()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  pool_cv_.notify_one();
+}
+
 Status PgStore::WithConnection(const std::function<Status(PgConnection&)>& body) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (conn_->broken()) IMI_RETURN_IF_ERROR(conn_->Reconnect());
-  Status status = body(*conn_);
-  if (status.code() == StatusCode::kUnavailable && conn_->broken()) {
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
+  struct GiveBack {
+    PgStore* store;
+    std::unique_ptr<PgConnection>* conn;
+    ~GiveBack() { store->Release(std::move(*conn)); }
+  } give_back{this, &conn};
+  Status status = body(*conn);
+  if (status.code() == StatusCode::kUnavailable && conn->broken() && !conn->gave_up() && !interrupt_.fired()) {
     // The server restarted or the socket dropped; the transaction was rolled
-    // back, so running the body again is safe.
-    IMI_RETURN_IF_ERROR(conn_->Reconnect());
-    status = body(*conn_);
+    // back, so running the body again is safe. A server that did not answer
+    // in time is not asked again: that would double the wait.
+    IMI_RETURN_IF_ERROR(conn->Reconnect());
+    status = body(*conn);
   }
   return status;
 }

@@ -1,6 +1,7 @@
 #ifndef IMI_STORE_POSTGRES_PG_STORE_H_
 #define IMI_STORE_POSTGRES_PG_STORE_H_
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -13,13 +14,15 @@
 namespace imi::store {
 
 // The PostgreSQL + pgvector backend (schema in docs/sql-schema.md). The
-// database computes similarity with <=>, <->, <#>, <+>. Thread-safe: calls
-// share one connection under a mutex. A lost connection is re-established
-// on the next call; while the server is down calls return Unavailable.
+// database computes similarity with <=>, <->, <#>, <+>. Thread-safe: each
+// call borrows one connection of a pool of at most options.pool_size and
+// waits at most the statement timeout for one to be free. A lost connection
+// is re-established on the next call; while the server is down or does not
+// answer, calls return Unavailable within the connect or statement timeout.
 class PgStore : public VectorStore {
  public:
-  static Result<std::unique_ptr<PgStore>> Open(const std::string& dsn);
-  explicit PgStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+  static Result<std::unique_ptr<PgStore>> Open(const PostgresOptions& options);
+  explicit PgStore(const PostgresOptions& options);
 
   Status CreateCollection(const CollectionSpec& spec) override;
   Status DeleteCollection(const std::string& name) override;
@@ -41,6 +44,8 @@ class PgStore : public VectorStore {
   Result<int64_t> DeleteDocuments(const std::string& collection, const Filter& filter) override;
   Result<nlohmann::json> PatchMetadata(const std::string& collection, const std::string& id,
                                        const nlohmann::json& patch) override;
+  // Wakes every call waiting on the server or for a connection.
+  void Interrupt() override;
 
  private:
   struct Row {
@@ -56,9 +61,15 @@ class PgStore : public VectorStore {
   };
 
   Status Migrate();
-  // Runs `body` under the connection lock; if the connection was lost, it
-  // reconnects and runs `body` once more (bodies are idempotent transactions).
+  // Runs `body` on a borrowed connection; if the connection was lost (not
+  // timed out), it reconnects and runs `body` once more (bodies are
+  // idempotent transactions).
   Status WithConnection(const std::function<Status(PgConnection&)>& body);
+  // An idle connection, a new one while the pool has room, or the first one
+  // returned within the statement timeout.
+  Result<std::unique_ptr<PgConnection>> Acquire();
+  // Back to the pool; a broken connection is dropped.
+  void Release(std::unique_ptr<PgConnection> conn);
   Result<Row> FindCollection(PgConnection& conn, const std::string& name);
   Result<CollectionInfo> Info(PgConnection& conn, const Row& row);
   Result<std::vector<Candidate>> AnnCandidates(PgConnection& conn, const Row& row, Metric metric,
@@ -70,8 +81,13 @@ class PgStore : public VectorStore {
   Result<std::vector<SearchHit>> FillHits(PgConnection& conn, const Row& row, const std::vector<Candidate>& ranked,
                                           const Include& include);
 
-  std::mutex mu_;
-  std::unique_ptr<PgConnection> conn_;
+  PostgresOptions options_;
+  PgDeadlines deadlines_;
+  PgInterrupt interrupt_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+  int open_ = 0;  // connections idle, lent out or being opened
 };
 
 }  // namespace imi::store
