@@ -11,6 +11,7 @@
 #include "model/model_dir.h"
 #include "model/onnx_session.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/truncated_prefix.h"
 
 namespace imi::model {
 
@@ -118,18 +119,27 @@ Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions&
     }
   }
   const bool has_prompt = options.prompt || options.prompt_name || info_.default_prompt_name;
-  const std::string full = prompt + std::string(text);
-  IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, tokenizer_->Encode(full));
+  // No copy of a (possibly huge) input without a prompt.
+  std::string with_prompt;
+  std::string_view full = text;
+  if (!prompt.empty()) {
+    with_prompt = prompt + std::string(text);
+    full = with_prompt;
+  }
+  // Only what truncation keeps is tokenised: a 20 MB line costs what a few
+  // KB do, with the same tokens as tokenising all of it and truncating.
+  IMI_ASSIGN_OR_RETURN(tokenizer::TruncatedEncoding cut,
+                       tokenizer::EncodeTruncatedPrefix(*tokenizer_, *truncating_tokenizer_, full));
   EncodedInput out;
-  if (enc.size() > info_.max_seq_length) {
+  if (cut.truncated) {
     if (!options.truncate) {
-      return Status::Unprocessable("input has " + std::to_string(enc.size()) +
-                                   " tokens, more than the model's max_seq_length " +
+      const std::string count = cut.whole_length > 0 ? std::to_string(cut.whole_length) + " tokens, more" : "more tokens";
+      return Status::Unprocessable("input has " + count + " than the model's max_seq_length " +
                                    std::to_string(info_.max_seq_length) + " (truncation is off)");
     }
     out.truncated = true;
-    IMI_ASSIGN_OR_RETURN(enc, truncating_tokenizer_->Encode(full));
   }
+  tokenizer::Encoding& enc = cut.encoding;
   if (enc.size() == 0) return Status::InvalidArgument("input produced no tokens");
   out.ids.assign(enc.ids.begin(), enc.ids.end());
   out.type_ids.assign(enc.type_ids.begin(), enc.type_ids.end());

@@ -15,3 +15,8 @@ imi_test(tokenize_cli_test
   LABELS cli)
 # The test runs the binary, so building it builds imi first.
 add_dependencies(tokenize_cli_test imi)
+# Truncation from a prefix equals truncating the whole text (live corpora, every tokenizer).
+imi_test(truncated_prefix_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/truncated_prefix_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json
+  LABELS parity)
