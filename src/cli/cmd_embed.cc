@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_scan.h"
 #include "base/utf8.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -24,6 +25,11 @@ namespace imi::cli {
 namespace {
 
 constexpr size_t kChunkLines = 1024;
+// Lines are embedded in chunks of at most kChunkLines lines or this many
+// bytes, so memory follows the chunk, not the input.
+constexpr size_t kChunkBytes = 16 * 1024 * 1024;
+// The nesting limit of JSON input, as for HTTP bodies and .jsonl documents.
+constexpr size_t kMaxJsonDepth = 32;
 
 struct EmbedFlags {
   std::string model;
@@ -45,6 +51,7 @@ struct EmbedFlags {
   size_t max_batch_tokens = 1024;
   bool no_truncate = false;
   size_t batch_size = 0;
+  size_t max_line_bytes = 16 * 1024 * 1024;
 };
 
 // Embeds in input order, `batch_size` inputs per ONNX run (for benchmarks
@@ -84,6 +91,10 @@ Result<std::string> TextOfLine(std::string_view line, const EmbedFlags& flags) {
   }
   std::string text;
   if (flags.jsonl) {
+    if (const size_t at = FindJsonNestingDeeperThan(line, kMaxJsonDepth); at != std::string_view::npos) {
+      return Status::InvalidArgument("the JSON nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) +
+                                     " levels (at byte " + std::to_string(at) + ")");
+    }
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
       return Status::InvalidArgument("expected a JSON object with a string \"text\"");
@@ -205,13 +216,15 @@ Status RunEmbed(const EmbedFlags& flags) {
   std::vector<std::vector<float>> all;  // only for npy (its header needs the count)
   size_t truncated = 0, dim = 0, inputs = 0, tokens = 0;
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<LineReader> input, LineReader::Open("-"));
+  input->set_max_line_bytes(flags.max_line_bytes);
   const auto start = std::chrono::steady_clock::now();
   std::string_view line;
   bool eof = false;
   while (!eof) {
     std::vector<std::string> texts;
+    size_t chunk_bytes = 0;
     const size_t first_line = input->line_number() + 1;
-    while (texts.size() < kChunkLines) {
+    while (texts.size() < kChunkLines && chunk_bytes < kChunkBytes) {
       IMI_ASSIGN_OR_RETURN(const bool more, input->Next(&line));
       if (!more) {
         eof = true;
@@ -220,6 +233,7 @@ Status RunEmbed(const EmbedFlags& flags) {
       if (flags.jsonl && line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       auto text = TextOfLine(line, flags);
       if (!text.ok()) return text.status().WithContext("input line " + std::to_string(input->line_number()));
+      chunk_bytes += text->size();
       texts.push_back(std::move(text).value());
     }
     if (texts.empty()) continue;
@@ -317,6 +331,8 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-size", flags->batch_size,
                   "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");
   cmd->add_flag("--no-truncate", flags->no_truncate, "Fail on inputs longer than the max length instead");
+  cmd->add_option("--max-line-bytes", flags->max_line_bytes,
+                  "Longest input line; a longer one stops with an error naming it (default 16777216 = 16 MiB, 0 = none)");
   cmd->callback([flags, exit_code] {
     const Status s = RunEmbed(*flags);
     *exit_code = s.ok() ? 0 : ReportError("embed", s);

@@ -30,11 +30,19 @@ Result<bool> LineReader::Next(std::string_view* line) {
   for (;;) {
     const size_t newline = buffer_.find('\n', scan_from_);
     if (newline != std::string::npos) {
+      if (max_line_bytes_ > 0 && newline - start_ > max_line_bytes_) {
+        return Status::TooLarge("line longer than " + std::to_string(max_line_bytes_) + " bytes")
+            .WithContext(name_ + ":" + std::to_string(line_number_ + 1));
+      }
       *line = std::string_view(buffer_).substr(start_, newline - start_);
       start_ = newline + 1;
       scan_from_ = start_;
       ++line_number_;
       return true;
+    }
+    if (max_line_bytes_ > 0 && buffer_.size() - start_ > max_line_bytes_) {
+      return Status::TooLarge("line longer than " + std::to_string(max_line_bytes_) + " bytes")
+          .WithContext(name_ + ":" + std::to_string(line_number_ + 1));
     }
     if (eof_) {
       if (start_ == buffer_.size()) return false;

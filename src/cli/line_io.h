@@ -36,8 +36,13 @@ class LineReader {
   LineReader& operator=(const LineReader&) = delete;
 
   // Sets *line to the next line, valid until the next call; false at the end
-  // of the input. IoError "<name>: read failed" when reading fails.
+  // of the input. IoError "<name>: read failed" when reading fails;
+  // TooLarge "<name>:<line>: line longer than N bytes" past the limit.
   Result<bool> Next(std::string_view* line);
+
+  // Lines longer than `bytes` (without '\n') are an error instead of being
+  // buffered whole; 0 (the default) means no limit.
+  void set_max_line_bytes(size_t bytes) { max_line_bytes_ = bytes; }
 
   // "<stdin>" or the path, for messages.
   const std::string& name() const { return name_; }
@@ -51,6 +56,7 @@ class LineReader {
   size_t start_ = 0;      // first byte of the next line
   size_t scan_from_ = 0;  // where to look for the next '\n'
   size_t line_number_ = 0;
+  size_t max_line_bytes_ = 0;
   bool eof_ = false;
 };
 

@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "search/chunker.h"
 #include "search/document_reader.h"
 #include "search/html_text.h"
+#include "store/vector_store.h"
 
 namespace imi::search {
 namespace {
@@ -53,10 +58,103 @@ TEST(HtmlTextTest, ThousandsOfScriptsAndBareAmpersandsComeOutRight) {
 
 TEST(DocumentReaderTest, ListsSupportedFilesRecursivelyInOrder) {
   auto files = ListInputFiles({CityDir()});
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
-  ASSERT_EQ(files->size(), 7u);
-  EXPECT_TRUE(std::is_sorted(files->begin(), files->end()));
-  EXPECT_EQ(ListInputFiles({CityDir() + "/missing"}).status().code(), StatusCode::kNotFound);
+  ASSERT_EQ(files.size(), 7u);
+  for (const InputFile& f : files) EXPECT_EQ(f.skip_reason, "") << f.path;
+  EXPECT_TRUE(std::is_sorted(files.begin(), files.end(),
+                             [](const InputFile& a, const InputFile& b) { return a.path < b.path; }));
+  auto missing = ListInputFiles({CityDir() + "/missing"});
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].skip_reason, "no such file or directory");
+}
+
+// A scratch directory for one test, removed at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    char pattern[] = "/tmp/imi-reader-test.XXXXXX";
+    path_ = ::mkdtemp(pattern);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name, const std::string& content) const {
+    std::string path = path_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(DocumentReaderTest, NonRegularFilesAreListedAsSkippedAndNeverOpened) {
+  ScratchDir dir;
+  const std::string fifo = dir.path() + "/x.txt";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  dir.File("a.txt", "a");
+  for (const auto& files : {ListInputFiles({dir.path()}), ListInputFiles({fifo})}) {
+    bool seen = false;
+    for (const InputFile& f : files) {
+      if (f.path == fifo) {
+        seen = true;
+        EXPECT_EQ(f.skip_reason, "not a regular file");
+      }
+    }
+    EXPECT_TRUE(seen);
+  }
+  // Even when asked directly, reading does not block on it.
+  FileOutcome outcome = ForEachDocument(fifo, {}, [](SourceDocument) { return Status::Ok(); });
+  EXPECT_NE(outcome.input.message().find("not a regular file"), std::string::npos) << outcome.input.ToString();
+}
+
+TEST(DocumentReaderTest, ABadFileReachesTheSinkWithNothingAndIsNamed) {
+  ScratchDir dir;
+  std::string jsonl = "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n{\"id\":\"c\",\"text\":\"\xff\"}\n";
+  std::string deep = "{\"text\":\"x\",\"m\":" + std::string(40, '[') + std::string(40, ']') + "}\n";
+  std::string big_metadata = "{\"text\":\"x\",\"m\":\"" + std::string(70000, 'a') + "\"}\n";
+  struct Case {
+    std::string name, content, expect;
+  };
+  for (const Case& c : {Case{"bad.txt", "ok\xc3", "bad.txt: not valid UTF-8 at byte 2"},
+                        Case{"bad.jsonl", jsonl, "bad.jsonl:3: not valid UTF-8"},
+                        Case{"deep.jsonl", deep, "deep.jsonl:1: nests arrays/objects deeper than 32 levels"},
+                        Case{"meta.jsonl", big_metadata, "meta.jsonl:1: metadata is 70008 bytes"},
+                        Case{"id.jsonl", "{\"id\":\"a\\nb\",\"text\":\"x\"}", "id.jsonl:1: \"id\": document id contains a control character"},
+                        Case{"long.jsonl", "{\"text\":\"" + std::string(200, 'x') + "\"}\n", "long.jsonl:1: line longer than 100 bytes"},
+                        Case{"long.txt", std::string(200, 'x'), "long.txt: 200 bytes, more than 100"}}) {
+    SCOPED_TRACE(c.name);
+    const std::string path = dir.File(c.name, c.content);
+    size_t sunk = 0;
+    InputLimits limits;
+    limits.max_document_bytes = c.name.rfind("long", 0) == 0 ? 100 : 1 << 20;
+    FileOutcome outcome = ForEachDocument(path, limits, [&](SourceDocument) {
+      ++sunk;
+      return Status::Ok();
+    });
+    EXPECT_EQ(sunk, 0u);
+    EXPECT_EQ(outcome.input.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(outcome.input.message().find(c.expect), std::string::npos) << outcome.input.message();
+  }
+}
+
+TEST(DocumentReaderTest, IdsOfOddPathsAreValidDistinctAndKeepTheFileName) {
+  const std::string plain = "docs/a.txt";
+  EXPECT_EQ(DocumentIdForPath(plain), plain);
+  const std::string newline = "docs/line\nbreak.txt";
+  const std::string invalid = "docs/\xff\xfe.txt";
+  const std::string long_path = std::string(300, 'd') + "/ファイル.txt";
+  const std::string long_path2 = std::string(301, 'd') + "/ファイル.txt";
+  std::set<std::string> ids;
+  for (const std::string& path : {newline, invalid, long_path, long_path2}) {
+    const std::string id = DocumentIdForPath(path);
+    EXPECT_TRUE(store::ValidateDocumentId(id).ok()) << id;
+    EXPECT_LE(id.size(), 256u);
+    EXPECT_NE(id.find('#'), std::string::npos) << id;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(DocumentIdForPath(newline).rfind("docs/line?break.txt#", 0), 0u) << DocumentIdForPath(newline);
+  EXPECT_NE(DocumentIdForPath(long_path).find("/ファイル.txt#"), std::string::npos) << DocumentIdForPath(long_path);
+  EXPECT_EQ(DocumentIdForPath(long_path), DocumentIdForPath(long_path)) << "ids must be stable across runs";
 }
 
 TEST(DocumentReaderTest, HtmlPagesCarryTitleUrlAndSource) {
