@@ -56,7 +56,11 @@ Status ValidateListRequest(const ListRequest& request) {
 Result<nlohmann::json> MergePatchMetadata(nlohmann::json metadata, const nlohmann::json& patch) {
   if (!patch.is_object()) return Status::InvalidArgument("a metadata patch must be a JSON object");
   if (!metadata.is_object()) return Status::DataLoss("stored metadata is not a JSON object");
+  // The merge recurses along the patch: its depth is checked first, and the
+  // result meets the limits of every write.
+  IMI_RETURN_IF_ERROR(ValidateMetadata(patch).WithContext("metadata patch"));
   MergeInto(&metadata, patch);
+  IMI_RETURN_IF_ERROR(ValidateMetadata(metadata).WithContext("patched metadata"));
   return metadata;
 }
 

@@ -79,10 +79,12 @@ Result<int64_t> EmbeddedStore::CountDocuments(const std::string& collection, con
 
 Result<int64_t> EmbeddedStore::DeleteDocuments(const std::string& collection, const Filter& filter) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
   InFlight in_flight(&writes_in_flight_);
   SqliteDb* db = writer_.get();
+  // The collection row is read inside the write transaction, so its
+  // data_version is the one this write bumps (ApplyToIndex relies on it).
   IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, true));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
   // The matching documents and their chunk ids (for the ANN index), first.
   std::vector<SqlParam> params;
   const std::string where = FilterClause(filter, &params);
@@ -129,9 +131,9 @@ Result<nlohmann::json> EmbeddedStore::PatchMetadata(const std::string& collectio
   IMI_RETURN_IF_ERROR(ValidateDocumentId(id));
   if (!patch.is_object()) return Status::InvalidArgument("a metadata patch must be a JSON object");
   std::lock_guard<std::mutex> lock(write_mu_);
-  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(writer_.get(), collection));
   SqliteDb* db = writer_.get();
   IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, true));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
   IMI_ASSIGN_OR_RETURN(SqliteStatement get, SqliteStatement::Prepare(
                                                 db, "SELECT metadata FROM documents WHERE collection_id = ?1 AND id = ?2"));
   get.BindInt(1, row.id);
