@@ -17,6 +17,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kDataLoss: return "DataLoss";
     case StatusCode::kIoError: return "IoError";
     case StatusCode::kInternal: return "Internal";
+    case StatusCode::kNoSpace: return "NoSpace";
   }
   return "Unknown";
 }
@@ -36,6 +37,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kDataLoss: return 500;
     case StatusCode::kIoError: return 500;
     case StatusCode::kInternal: return 500;
+    case StatusCode::kNoSpace: return 507;
   }
   return 500;
 }
@@ -53,7 +55,8 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kResourceExhausted: return 4;
     case StatusCode::kUnavailable: return 5;
     case StatusCode::kDataLoss:
-    case StatusCode::kIoError: return 6;
+    case StatusCode::kIoError:
+    case StatusCode::kNoSpace: return 6;
     case StatusCode::kInternal: return 70;
   }
   return 70;

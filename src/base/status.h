@@ -23,6 +23,7 @@ enum class StatusCode {
   kDataLoss,           // corrupt file or index (500 / exit 6)
   kIoError,            // the OS refused a read or write (500 / exit 6)
   kInternal,           // a bug; never expected (500 / exit 70)
+  kNoSpace,            // the disk (or database) is full (507 / exit 6)
 };
 
 // Status is the result of an operation that can fail in an expected way.
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
   static Status DataLoss(std::string msg) { return {StatusCode::kDataLoss, std::move(msg)}; }
   static Status IoError(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -17,6 +17,8 @@ TEST(StatusTest, CodesMapOntoHttpAndExitCodes) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kTooLarge), 413);
   EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 429);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNoSpace), 507);
+  EXPECT_EQ(ExitCodeFor(StatusCode::kNoSpace), 6);
   EXPECT_EQ(ExitCodeFor(StatusCode::kInvalidArgument), 2);
   EXPECT_EQ(ExitCodeFor(StatusCode::kNotFound), 3);
 }

@@ -20,7 +20,7 @@ Status FromSqlite(int code, std::string_view context, const char* message) {
     case SQLITE_LOCKED: return Status::Unavailable(msg + " (the store is busy; retry)");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB: return Status::DataLoss(msg);
-    case SQLITE_FULL:
+    case SQLITE_FULL: return Status::NoSpace(msg + " (the disk is full; free space and retry)");
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY: return Status::IoError(msg);

@@ -192,6 +192,7 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, const std::vector<std:
   if (sqlstate == "57014")
     return Status::Unavailable("PostgreSQL did not finish a statement within " + std::to_string(timeout) +
                                " ms: " + message);
+  if (sqlstate == "53100") return Status::NoSpace("PostgreSQL: the disk is full: " + message);
   if (sqlstate.rfind("22", 0) == 0) return Status::InvalidArgument("PostgreSQL rejected a value: " + message);
   if (sqlstate.rfind("23", 0) == 0) return Status::FailedPrecondition("PostgreSQL constraint: " + message);
   if (sqlstate == "42P01") return Status::NotFound("PostgreSQL table missing: " + message);
