@@ -47,7 +47,11 @@ struct ServeFlags {
   size_t max_client_batch = 256;
   std::string payload_limit = "2MB";
   size_t max_queue = 4096;
-  size_t max_connections = 512;
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 256;
+  size_t workers = 64;
+  size_t store_workers = 16;
+  std::string memory_budget = "256MB";
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int idle_timeout_ms = 5000;
@@ -74,8 +78,8 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
-// "2MB", "512k", "1048576" -> bytes.
-Result<size_t> ParseSize(const std::string& text) {
+// "2MB", "512k", "1048576" -> bytes; `flag` names the option in errors.
+Result<size_t> ParseSize(const std::string& text, const std::string& flag) {
   size_t value = 0;
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
@@ -87,8 +91,9 @@ Result<size_t> ParseSize(const std::string& text) {
   size_t scale = 1;
   if (unit == "k" || unit == "kb" || unit == "kib") scale = 1024;
   if (unit == "m" || unit == "mb" || unit == "mib") scale = 1024 * 1024;
-  if (i == 0 || (scale == 1 && !unit.empty() && unit != "b")) {
-    return Status::InvalidArgument("--payload-limit must be a size such as 2MB, 512KB or 1048576, got '" + text + "'");
+  if (unit == "g" || unit == "gb" || unit == "gib") scale = size_t{1} << 30;
+  if (i == 0 || i > 12 || (scale == 1 && !unit.empty() && unit != "b")) {
+    return Status::InvalidArgument(flag + " must be a size such as 2MB, 512KB or 1048576, got '" + text + "'");
   }
   return value * scale;
 }
@@ -186,6 +191,15 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   return Status::Ok();
 }
 
+const char* SignalName(int signal_number) {
+  switch (signal_number) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+  }
+  return "signal";
+}
+
 int RunServe(const ServeFlags& given) {
   const Clock::time_point started = Clock::now();
   ServeFlags flags = given;
@@ -194,14 +208,23 @@ int RunServe(const ServeFlags& given) {
                                     "no model: pass --model DIR (or set MODEL_PATH) to a sentence-transformers "
                                     "directory or an .onnx file"));
   }
-  auto payload_limit = ParseSize(flags.payload_limit);
+  auto payload_limit = ParseSize(flags.payload_limit, "--payload-limit");
   if (!payload_limit.ok()) return ReportError("serve", payload_limit.status());
+  auto memory_budget = ParseSize(flags.memory_budget, "--memory-budget");
+  if (!memory_budget.ok()) return ReportError("serve", memory_budget.status());
+  if (*memory_budget != 0 && *memory_budget < *payload_limit) {
+    return ReportError("serve", Status::InvalidArgument("--memory-budget (" + flags.memory_budget +
+                                                        ") must be at least --payload-limit (" +
+                                                        flags.payload_limit + "), or 0 for no budget"));
+  }
 
-  // Signals are taken by sigwait below; block them before any thread starts.
+  // Signals are taken by sigtimedwait below; block them before any thread
+  // starts. SIGHUP stops gracefully like SIGTERM (docs/limits.md).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   server::ApiConfig config;
@@ -210,6 +233,7 @@ int RunServe(const ServeFlags& given) {
   config.onnxruntime_version = model::OnnxRuntimeVersion();
   config.max_client_batch = flags.max_client_batch;
   config.payload_limit_bytes = *payload_limit;
+  config.memory_budget_bytes = *memory_budget;
   config.batcher.max_batch_tokens = flags.max_batch_tokens;
   config.batcher.max_queued_inputs = flags.max_queue;
   config.api_key = flags.api_key;
@@ -228,6 +252,9 @@ int RunServe(const ServeFlags& given) {
   options.host = flags.host;
   options.port = flags.port;
   options.max_connections = flags.max_connections;
+  options.max_connections_per_address = flags.max_connections_per_address;
+  options.workers = flags.workers;
+  options.store_workers = flags.store_workers;
   options.header_timeout_ms = flags.header_timeout_ms;
   options.body_timeout_ms = flags.body_timeout_ms;
   options.idle_timeout_ms = flags.idle_timeout_ms;
@@ -244,45 +271,74 @@ int RunServe(const ServeFlags& given) {
     load_done = true;
   });
 
-  // Wait for SIGINT/SIGTERM, or for a failed load.
+  // Wait for SIGINT/SIGTERM/SIGHUP, or for a failed load.
   int signal_number = 0;
   for (;;) {
     timespec tick{0, 100 * 1000 * 1000};
     const int s = sigtimedwait(&signals, nullptr, &tick);
-    if (s == SIGINT || s == SIGTERM) {
+    if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
       signal_number = s;
       break;
     }
     if (load_done && !load_status.ok()) break;
   }
   if (signal_number != 0) {
-    std::fprintf(stderr, "imi serve: %s received; finishing requests in progress (up to %d ms)\n",
-                 signal_number == SIGTERM ? "SIGTERM" : "SIGINT", flags.shutdown_timeout_ms);
+    std::fprintf(stderr,
+                 "imi serve: %s received; finishing requests in progress (up to %d ms; a second signal exits at "
+                 "once)\n",
+                 SignalName(signal_number), flags.shutdown_timeout_ms);
   }
-  {
+  // The transport stops on a thread of its own so that this one can still
+  // take a second signal, which exits at once.
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(flags.shutdown_timeout_ms);
+  std::atomic<bool> stopped{false};
+  server::ShutdownReport report;
+  std::thread stopper([&] {
+    report = (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_timeout_ms));
+    stopped = true;
+  });
+  bool store_interrupted = false;
+  while (!stopped || !load_done) {
     // At the deadline, store calls still waiting on the database give up, so
     // a stalled PostgreSQL cannot hold the shutdown past it.
-    std::mutex deadline_mu;
-    std::condition_variable deadline_cv;
-    bool drained = false;
-    std::thread store_deadline([&] {
-      std::unique_lock<std::mutex> lock(deadline_mu);
-      if (!deadline_cv.wait_for(lock, std::chrono::milliseconds(flags.shutdown_timeout_ms), [&] { return drained; }))
-        (*store_access)->Interrupt();
-    });
-    (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_timeout_ms));
-    {
-      std::lock_guard<std::mutex> lock(deadline_mu);
-      drained = true;
+    if (!stopped && !store_interrupted && Clock::now() >= deadline) {
+      (*store_access)->Interrupt();
+      store_interrupted = true;
     }
-    deadline_cv.notify_all();
-    store_deadline.join();
+    timespec tick{0, 20 * 1000 * 1000};
+    const int s = sigtimedwait(&signals, nullptr, &tick);
+    if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
+      std::fprintf(stderr, "imi serve: second signal (%s); exiting now\n", SignalName(s));
+      std::fflush(stderr);
+      _exit(128 + s);
+    }
+    if (stopped && !load_done && Clock::now() >= deadline) {
+      // Loading cannot be interrupted; nothing was served yet.
+      std::fprintf(stderr, "imi serve: stopped before the model finished loading\n");
+      std::fflush(stderr);
+      _exit(0);
+    }
   }
+  stopper.join();
   loader.join();
+  if (report.cut_requests > 0) {
+    std::fprintf(stderr, "imi serve: the shutdown deadline (%d ms) cut %zu requests in progress\n",
+                 flags.shutdown_timeout_ms, report.cut_requests);
+  }
+  if (report.busy_workers > 0) {
+    // Handlers still running past the deadline (e.g. blocked in a stalled
+    // store) cannot be interrupted: leave without waiting for them.
+    std::fprintf(stderr,
+                 "imi serve: %zu handlers still running after the deadline; exiting without waiting for them "
+                 "(uncommitted store writes roll back; the index is brought up to date on the next start)\n",
+                 report.busy_workers);
+    std::fflush(stderr);
+    _exit(1);
+  }
   api.Stop();
   if (!load_status.ok()) return ReportError("serve", load_status);
   std::fprintf(stderr, "imi serve: stopped\n");
-  return 0;
+  return report.cut_requests > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -315,14 +371,31 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--payload-limit", flags->payload_limit, "Largest request body (more: 413)")->capture_default_str();
   cmd->add_option("--max-queue", flags->max_queue, "Inputs waiting for inference (more: 429)")->capture_default_str();
-  cmd->add_option("--max-connections", flags->max_connections, "Open connections (more: 503)")->capture_default_str();
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Open connections (more: 503); lowered to what the open-file limit allows")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-address", flags->max_connections_per_address,
+                  "Open connections from one client address (more: 503); 0: no limit")
+      ->capture_default_str();
+  cmd->add_option("--workers", flags->workers, "Threads running requests (embedding, information routes)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{4096}));
+  cmd->add_option("--store-workers", flags->store_workers,
+                  "Threads running /collections requests (a stalled store blocks only these)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{4096}));
+  cmd->add_option("--memory-budget", flags->memory_budget,
+                  "Memory all requests in flight may hold (bodies, their JSON, responses); over it: 503 with "
+                  "Retry-After; 0: no budget")
+      ->capture_default_str();
   cmd->add_option("--header-timeout-ms", flags->header_timeout_ms, "Time for request line and headers (408)")
       ->capture_default_str();
   cmd->add_option("--body-timeout-ms", flags->body_timeout_ms, "Time for the whole body (408)")->capture_default_str();
   cmd->add_option("--idle-timeout-ms", flags->idle_timeout_ms, "Keep-alive wait for the next request")
       ->capture_default_str();
   cmd->add_option("--shutdown-timeout-ms", flags->shutdown_timeout_ms,
-                  "On SIGTERM/SIGINT, how long requests in progress may take")
+                  "On SIGTERM/SIGINT/SIGHUP, how long requests in progress may take before they are cut (exit "
+                  "status 1 then); a second signal exits at once")
       ->capture_default_str();
   cmd->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' (not on /healthz, /metrics) [IMI_API_KEY]");
   cmd->add_option("--cors-origin", flags->cors_origin, "Allowed CORS origin, e.g. * or https://example.org");

@@ -211,7 +211,9 @@ ApiFamily ErrorFamilyFor(const std::string& method, const std::string& path) {
   return m != nullptr ? m->family : spec->methods.front().family;
 }
 
-Api::Api(ApiConfig config) : config_(std::move(config)) {}
+Api::Api(ApiConfig config) : config_(std::move(config)), memory_budget_(config_.memory_budget_bytes) {
+  metrics_.SetMemoryBudget(&memory_budget_);
+}
 
 Api::~Api() { Stop(); }
 
@@ -242,6 +244,7 @@ void Api::Stop() {
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   const Clock::time_point start = Clock::now();
+  const ScopedRequestMemory memory(request.memory);
   metrics_.AddInFlight(1);
   std::string label = "unmatched";
   HttpResponse res;
@@ -255,12 +258,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     std::fprintf(stderr, "imi serve: internal error on %s %s\n", request.method.c_str(), request.path.c_str());
     res = ErrorResponse(Status::Internal("internal error; see the server log"));
   }
-  const std::string origin = AllowedOrigin(request);
-  if (!origin.empty()) {
-    res.AddHeader("Access-Control-Allow-Origin", origin);
-    res.AddHeader("Access-Control-Expose-Headers", "X-Imi-Prompt-Tokens, X-Imi-Truncated-Inputs, Retry-After");
-  }
-  if (!config_.cors_origin.empty() && config_.cors_origin != "*") res.AddHeader("Vary", "Origin");
+  AddCorsHeaders(request, &res);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics_.OnRequest(label, res.status, seconds);
   metrics_.AddInFlight(-1);
@@ -354,11 +352,42 @@ HttpResponse Api::Dispatch(const HttpRequest& request, std::string* route_label)
   return std::move(result).value();
 }
 
-void Api::RecordTransportResponse(const std::string& method, const std::string& path, const std::string& remote,
-                                  int status, double seconds) {
-  metrics_.OnRequest("transport", status, seconds);
-  Log(method, path, remote, status, 0, seconds);
+void Api::AddCorsHeaders(const HttpRequest& request, HttpResponse* res) const {
+  const std::string origin = AllowedOrigin(request);
+  if (!origin.empty()) {
+    res->AddHeader("Access-Control-Allow-Origin", origin);
+    res->AddHeader("Access-Control-Expose-Headers", "X-Imi-Prompt-Tokens, X-Imi-Truncated-Inputs, Retry-After");
+  }
+  if (!config_.cors_origin.empty() && config_.cors_origin != "*") res->AddHeader("Vary", "Origin");
 }
+
+Lane Api::LaneOf(const HttpRequest& request) const {
+  if (request.path == "/healthz" || request.path == "/metrics") return Lane::kInline;
+  if (request.path == "/collections" || request.path.rfind("/collections/", 0) == 0) return Lane::kStore;
+  return Lane::kGeneral;
+}
+
+HttpResponse Api::TransportError(const HttpRequest& request, int status, const std::string& code,
+                                 const std::string& message) {
+  // In the shape of the route's client family (an OpenAI SDK reads a 413
+  // from /v1/embeddings as its own error).
+  HttpResponse res = HttpError(status, code, message, ErrorFamilyFor(request.method, request.path));
+  if (status == 429 || status == 503) res.AddHeader("Retry-After", std::to_string(config_.retry_after_seconds));
+  res.close_connection = true;
+  AddCorsHeaders(request, &res);
+  std::string label = "transport";
+  if (!request.path.empty()) {
+    std::vector<std::string> params;
+    const RouteSpec* spec = FindRoute(request.path, &params);
+    if (spec == nullptr && request.path.rfind(kDocsPrefix, 0) == 0) spec = &DocsAssetRoute();
+    label = spec != nullptr ? spec->path : "unmatched";
+  }
+  metrics_.OnRequest(label, status, 0);
+  Log(request.method, request.path, request.remote_addr, status, res.body.size(), 0);
+  return res;
+}
+
+void Api::RecordRefusedConnection() { metrics_.OnRejectedConnection(); }
 
 void Api::Log(const std::string& method, const std::string& path, const std::string& remote, int status,
               size_t bytes, double seconds) {

@@ -13,6 +13,7 @@
 #include "server/embed_service.h"
 #include "server/error_response.h"
 #include "server/http_types.h"
+#include "server/memory_budget.h"
 #include "server/metrics.h"
 #include "server/store_access.h"
 
@@ -30,6 +31,9 @@ struct ApiConfig {
   std::string version = "0.0.0";
   size_t max_client_batch = 256;              // inputs per request (413 beyond)
   size_t payload_limit_bytes = 2 * 1024 * 1024;  // enforced by the adapter; reported here
+  // Bytes all requests in flight may hold at once (bodies, the JSON built
+  // from them, responses being written); 0: unlimited. See MemoryBudget.
+  size_t memory_budget_bytes = 256 * 1024 * 1024;
   batch::BatcherOptions batcher;
   std::string build_commit;         // for imi_build_info
   std::string onnxruntime_version;  // for imi_build_info
@@ -45,6 +49,12 @@ struct ApiConfig {
 };
 
 enum class ServeState { kLoading, kReady, kFailed, kStopping };
+
+// Where the transport runs a request's handler: on the I/O thread (cheap
+// routes that never block), on the general worker pool, or on the store's
+// own pool (every route that may call the vector store), so that a stalled
+// store can only exhaust the store's concurrency.
+enum class Lane { kInline, kGeneral, kStore };
 
 // The HTTP API without the transport: routes, authentication, CORS, limits,
 // error mapping (each route family's own shape, error_response.h), metrics
@@ -73,14 +83,24 @@ class Api {
   // Answers one request. Never throws: a catch-all maps surprises to 500.
   HttpResponse Handle(const HttpRequest& request);
 
-  // Counts and logs a response the transport produced itself (malformed
-  // HTTP, timeouts, refused connections), so metrics and logs see it.
-  void RecordTransportResponse(const std::string& method, const std::string& path, const std::string& remote,
-                               int status, double seconds);
+  // The lane for `request` (method, path and headers are enough).
+  Lane LaneOf(const HttpRequest& request) const;
+
+  // An error the transport answers itself (malformed HTTP, 408, 411, 413,
+  // 503 over a limit, ...), shaped like the route's other errors, with CORS
+  // and Retry-After (429/503) headers, counted under the route the path
+  // matches ("transport" when `request` has no path) and logged with the
+  // response's size. Sets close_connection.
+  HttpResponse TransportError(const HttpRequest& request, int status, const std::string& code,
+                              const std::string& message);
+  // Counts a connection refused before any request was read (connection
+  // caps). Not logged: a flood would flood the log too.
+  void RecordRefusedConnection();
 
   ServeState state() const { return state_.load(); }
   const ApiConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
+  MemoryBudget& memory_budget() { return memory_budget_; }
 
  private:
   HttpResponse Dispatch(const HttpRequest& request, std::string* route_label);
@@ -88,9 +108,12 @@ class Api {
   std::string AllowedOrigin(const HttpRequest& request) const;
   void Log(const std::string& method, const std::string& path, const std::string& remote, int status,
            size_t bytes, double seconds);
+  // CORS headers for `request`'s origin when it is allowed (--cors-origin).
+  void AddCorsHeaders(const HttpRequest& request, HttpResponse* response) const;
 
   const ApiConfig config_;
   Metrics metrics_;
+  MemoryBudget memory_budget_;
   std::atomic<ServeState> state_{ServeState::kLoading};
   std::unique_ptr<batch::EmbeddingBackend> backend_;
   std::unique_ptr<EmbedService> service_;

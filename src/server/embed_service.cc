@@ -3,11 +3,16 @@
 #include <chrono>
 #include <cmath>
 
+#include "server/memory_budget.h"
+
 namespace imi::server {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Texts shorter than this are tokenised without a memory charge.
+constexpr size_t kChargedTextBytes = 4096;
 
 std::string FieldAt(std::string_view field, size_t index, size_t count) {
   std::string name(field);
@@ -52,6 +57,11 @@ Result<EmbedOutcome> EmbedService::EmbedTexts(const std::vector<std::string>& te
     if (texts[i].empty()) {
       return Status::Unprocessable(FieldAt(field, i, texts.size()) + " must not be an empty string");
     }
+    // The tokenizer's working memory grows with the whole text, even when
+    // truncation keeps only its start.
+    IMI_ASSIGN_OR_RETURN(MemoryCharge charge,
+                         MemoryCharge::Take(texts[i].size() >= kChargedTextBytes ? CurrentRequestMemory() : nullptr,
+                                            texts[i].size() * kTokenizerBytesPerInputByte, "tokenizing this input"));
     auto input = backend_.Encode(texts[i], options);
     if (!input.ok()) return input.status().WithContext(FieldAt(field, i, texts.size()));
     inputs.push_back(std::move(input).value());

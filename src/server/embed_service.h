@@ -28,7 +28,7 @@ struct EmbedOutcome {
   double infer_seconds = 0;
 };
 
-// Validates, tokenises (on the calling HTTP thread) and embeds through the
+// Validates, tokenises (on the calling worker thread) and embeds through the
 // shared Batcher. Thread-safe. Errors name the request field: e.g.
 // `texts[3]: input is not valid UTF-8`.
 class EmbedService {

@@ -1,484 +1,690 @@
-// The one adapter around cpp-httplib (Debian's libcpp-httplib 0.11, a
-// compiled library, so its CPPHTTPLIB_* limits are fixed at 8 KiB per header
-// line and request URI). What imi relies on from it: Server::process_request
-// (protected) to parse a request line and headers from a Stream and to write
-// a response; the pre-routing handler, which runs before cpp-httplib would
-// read a body, so imi reads bodies itself; the error handler, called for
-// every status >= 400 it writes. Everything with a limit (accepting,
-// connection cap, deadlines per phase, body size) happens here.
+// The one adapter around Boost.Beast and Boost.Asio (Debian's Boost 1.74,
+// header-only); docs/transport.md says why this library and how a request
+// moves through it. What imi takes from Beast: the HTTP/1.1 request parser
+// (strict framing: Content-Length validated, Content-Length together with
+// Transfer-Encoding refused, header size limit) and the response
+// serializer. What is written here: accepting with connection caps (total
+// and per client address), a wall-clock deadline per phase, reading bodies
+// whatever the method, the memory reservation before a body is read, the
+// 413 that a client still sending its body can read (the rest is read and
+// dropped, then the connection is closed gracefully), handing requests to
+// the worker pools, and shutdown with a deadline.
+//
+// Threading: one I/O thread runs every socket operation, timer and Session
+// method; Api::Handle runs on the worker pools (or, for Lane::kInline, on
+// the I/O thread), and its result is posted back to the I/O thread.
 #include "server/http_server.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/eventfd.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include <utility>  // before Asio: Boost 1.74's asio/awaitable.hpp uses std::exchange without it
+
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
-#include <cstring>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <future>
+#include <limits>
 #include <mutex>
-#include <set>
+#include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
-#include <httplib.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include "server/error_response.h"
+#include "server/worker_pool.h"
 
 namespace imi::server {
 
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using ErrorCode = boost::system::error_code;
 
-int RemainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 1 << 30));
+// Charged to the memory budget per request besides its body: the parsed
+// head, the request object and the session's buffers.
+constexpr size_t kRequestOverheadBytes = 16 * 1024;
+// Refused connections get their 503 and a short wait for the client's FIN;
+// past this many at once they are closed at once.
+constexpr size_t kMaxLingeringRefusals = 256;
+constexpr int kRefusalLingerMs = 1000;
+constexpr int kMemoryRetryMs = 10;
+// After a request that held this much of the memory budget, free memory is
+// handed back to the system (malloc_trim, at most once a second): glibc
+// otherwise keeps it in per-thread arenas (bench/README.md, "Memory per
+// request").
+constexpr size_t kTrimAfterBytes = 4 * 1024 * 1024;
+constexpr int64_t kTrimIntervalNs = 1000 * 1000 * 1000;
+
+std::chrono::milliseconds Ms(int ms) { return std::chrono::milliseconds(ms); }
+
+// Boost 1.74's Beast has its own string_view.
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string AddressText(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
 }
 
-std::string AddressOf(const sockaddr_storage& addr) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (addr.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof(buf));
-  } else if (addr.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, buf, sizeof(buf));
+bool KnownMethod(std::string_view method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}) {
+    if (method == known) return true;
   }
-  return buf;
+  return false;
 }
 
-int PortOf(const sockaddr_storage& addr) {
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
-  return 0;
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
-// A connected socket as cpp-httplib's Stream, buffered, with a deadline for
-// the current phase and a byte budget for the request head.
-class SocketStream : public httplib::Stream {
- public:
-  SocketStream(int fd, const HttpServerOptions& options) : fd_(fd), options_(options) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      remote_ip_ = AddressOf(addr);
-      remote_port_ = PortOf(addr);
-    }
-    len = sizeof(addr);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      local_ip_ = AddressOf(addr);
-      local_port_ = PortOf(addr);
-    }
-  }
-
-  // Starts reading a request head: deadline and byte budget reset.
-  void BeginHead() {
-    deadline_ = Clock::now() + std::chrono::milliseconds(options_.header_timeout_ms);
-    in_head_ = true;
-    head_bytes_ = 0;
-    timed_out_ = false;
-    over_budget_ = false;
-    bytes_this_request_ = 0;
-  }
-  // Switches to reading the body, with its own deadline.
-  void BeginBody() {
-    deadline_ = Clock::now() + std::chrono::milliseconds(options_.body_timeout_ms);
-    in_head_ = false;
-  }
-
-  bool timed_out() const { return timed_out_; }
-  bool over_budget() const { return over_budget_; }
-  size_t bytes_this_request() const { return bytes_this_request_; }
-  bool has_buffered() const { return pos_ < len_; }
-  const std::string& remote_ip() const { return remote_ip_; }
-
-  bool is_readable() const override { return pos_ < len_ || PollFor(POLLIN, 0); }
-  bool is_writable() const override { return PollFor(POLLOUT, options_.write_timeout_ms); }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (in_head_ && head_bytes_ >= options_.max_header_bytes) {
-      over_budget_ = true;
-      return -1;
-    }
-    if (pos_ == len_) {
-      const int wait_ms = RemainingMs(deadline_);
-      if (wait_ms == 0 || !PollFor(POLLIN, wait_ms)) {
-        timed_out_ = true;
-        return -1;
-      }
-      const ssize_t n = ::recv(fd_, buffer_, sizeof(buffer_), 0);
-      if (n <= 0) return -1;
-      pos_ = 0;
-      len_ = static_cast<size_t>(n);
-    }
-    size_t n = std::min(size, len_ - pos_);
-    if (in_head_) {
-      // Count only what the head consumed, so a pipelined body is not charged.
-      n = std::min(n, options_.max_header_bytes - head_bytes_);
-      head_bytes_ += n;
-    }
-    std::memcpy(ptr, buffer_ + pos_, n);
-    pos_ += n;
-    bytes_this_request_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (!PollFor(POLLOUT, options_.write_timeout_ms)) return -1;
-    return ::send(fd_, ptr, size, MSG_NOSIGNAL);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = remote_ip_;
-    port = remote_port_;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = local_ip_;
-    port = local_port_;
-  }
-  socket_t socket() const override { return fd_; }
-
- private:
-  bool PollFor(short events, int timeout_ms) const {
-    pollfd p{fd_, events, 0};
-    int r;
-    do {
-      r = ::poll(&p, 1, timeout_ms);
-    } while (r < 0 && errno == EINTR);
-    return r > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
-  }
-
-  const int fd_;
-  const HttpServerOptions& options_;
-  char buffer_[16384];
-  size_t pos_ = 0;
-  size_t len_ = 0;
-  Clock::time_point deadline_ = Clock::now();
-  bool in_head_ = true;
-  size_t head_bytes_ = 0;
-  size_t bytes_this_request_ = 0;
-  bool timed_out_ = false;
-  bool over_budget_ = false;
-  std::string remote_ip_;
-  int remote_port_ = 0;
-  std::string local_ip_;
-  int local_port_ = 0;
-};
-
-// What the handlers of one connection share; they run on its thread.
-struct ConnectionState {
-  SocketStream* stream = nullptr;
-  bool close_after = false;
-};
-thread_local ConnectionState* tls_connection = nullptr;
-
-// Exposes cpp-httplib's request processing for one Stream.
-class ParsingServer : public httplib::Server {
- public:
-  bool ProcessOne(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
-    return process_request(stream, close_connection, connection_closed, nullptr);
-  }
-};
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+bool IsEof(const ErrorCode& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
-void SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n <= 0) return;
-    sent += static_cast<size_t>(n);
-  }
-}
-
-std::string RawResponse(int status, const char* reason, const std::string& code, const std::string& message) {
-  const std::string body = ErrorBody(status, code, message);
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
-}
+class Session;
 
 }  // namespace
 
 struct HttpServer::Impl {
   HttpServerOptions options;
   Api* api = nullptr;
-  ParsingServer parser;
-  int listen_fd = -1;
-  int wake_fd = -1;
+  size_t max_connections = 0;
   int port = 0;
-  std::thread acceptor;
+
+  std::mutex mutex;  // guards sessions and per_address
+  std::condition_variable sessions_changed;
+  std::unordered_set<Session*> sessions;
+  std::unordered_map<std::string, size_t> per_address;
   std::atomic<bool> stopping{false};
+  std::atomic<size_t> lingering_refusals{0};
+  std::atomic<size_t> cut_requests{0};
+  std::atomic<int64_t> last_trim_ns{0};
   bool shut_down = false;
+  // Scratch space for bytes that are read only to be dropped. Shared: only
+  // the one I/O thread reads into it.
+  std::array<char, 64 * 1024> sink{};
 
-  std::mutex mutex;
-  std::condition_variable all_closed;
-  std::set<int> open_fds;  // guarded by mutex
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  asio::steady_timer accept_retry{io};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread io_thread;
+  // Declared after io so that they are destroyed (joined) first: a worker
+  // that finishes posts its response to io.
+  std::unique_ptr<WorkerPool> general;
+  std::unique_ptr<WorkerPool> store;
 
-  ~Impl() {
-    if (wake_fd >= 0) ::close(wake_fd);
-  }
-
-  void Configure();
-  void AcceptLoop();
-  void ServeConnection(int fd);
-  bool WaitForRequest(int fd, int timeout_ms) const;
-  httplib::Server::HandlerResponse Route(const httplib::Request& req, httplib::Response& res);
-  bool ReadBody(const httplib::Request& req, HttpRequest* request, HttpResponse* error);
+  void Accept();
+  void Admit(tcp::socket socket);
+  void Refuse(tcp::socket socket, const std::string& code, const std::string& message);
+  void RunIo();
+  // Returns free heap memory to the system soon, on a worker (rate-limited).
+  void TrimSoon();
+  // Calls `fn` on every live session (on the I/O thread).
+  template <typename Fn>
+  void ForEachSession(Fn fn);
 };
 
-void HttpServer::Impl::Configure() {
-  parser.set_payload_max_length(options.payload_limit_bytes);
-  parser.set_keep_alive_timeout(std::max(1, options.idle_timeout_ms / 1000));
-  parser.set_keep_alive_max_count(options.max_requests_per_connection);
-  parser.set_pre_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) { return Route(req, res); });
-  parser.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string length = req.get_header_value("Content-Length");
-    if (!length.empty() && length.size() <= 19 &&
-        length.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoull(length) > options.payload_limit_bytes) {
-      res.status = 413;
-      return 413;
-    }
-    return 100;
-  });
-  // Responses cpp-httplib makes itself (malformed requests, 413, 414, ...)
-  // and requests cut by a deadline or the head budget become JSON errors.
-  parser.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                      httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ConnectionState* conn = tls_connection;
-    int status = res.status;
-    std::string code = "bad_request";
-    std::string message = "malformed HTTP request";
-    if (conn != nullptr && conn->stream->timed_out()) {
-      status = 408;
-      code = "request_timeout";
-      message = "the request did not arrive within " + std::to_string(options.header_timeout_ms) + " ms";
-    } else if (conn != nullptr && conn->stream->over_budget()) {
-      status = 431;
-      code = "request_header_fields_too_large";
-      message = "the request line and headers exceed " + std::to_string(options.max_header_bytes) + " bytes";
-    } else if (status == 413) {
-      code = "too_large";
-      message = "the request body exceeds the payload limit of " + std::to_string(options.payload_limit_bytes) +
-                " bytes (--payload-limit)";
-    } else if (status == 414) {
-      code = "uri_too_long";
-      message = "the request URI is too long";
-    } else if (status == 416) {
-      code = "range_not_satisfiable";
-      message = "the Range header cannot be satisfied";
-    } else if (status == 404) {
-      code = "not_found";
-      message = "no route " + req.path;
-    }
-    res.status = status;
-    res.set_content(ErrorBody(status, code, message, ErrorFamilyFor(req.method, req.path)), "application/json");
-    if (conn != nullptr) conn->close_after = true;
-    api->RecordTransportResponse(req.method, req.path, conn != nullptr ? conn->stream->remote_ip() : "", status, 0);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-}
+namespace {
 
-bool HttpServer::Impl::ReadBody(const httplib::Request& req, HttpRequest* request, HttpResponse* error) {
-  if (req.has_header("Transfer-Encoding")) {
-    *error = HttpError(411, "length_required",
-                       "send the body with a Content-Length header; Transfer-Encoding is not accepted");
-    return false;
+// One client connection: reads requests one after another, hands each to
+// Api (directly or through a worker pool) and writes its response. Lives as
+// long as a pending operation or a worker holds it. All methods run on the
+// I/O thread.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl& server, tcp::socket socket, std::string address)
+      : server_(server),
+        options_(server.options),
+        api_(*server.api),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        retry_timer_(socket_.get_executor()),
+        address_(std::move(address)) {}
+
+  ~Session() {
+    server_.api->metrics().AddConnections(-1);
+    std::lock_guard<std::mutex> lock(server_.mutex);
+    server_.sessions.erase(this);
+    auto it = server_.per_address.find(address_);
+    if (it != server_.per_address.end() && --it->second == 0) server_.per_address.erase(it);
+    server_.sessions_changed.notify_all();
   }
-  const size_t count = req.get_header_value_count("Content-Length");
-  if (count == 0) return true;  // no body
-  uint64_t length = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const std::string value = req.get_header_value("Content-Length", i);
-    uint64_t parsed = 0;
-    bool valid = !value.empty() && value.size() <= 19;
-    for (char c : value) valid = valid && std::isdigit(static_cast<unsigned char>(c));
-    if (valid) parsed = std::stoull(value);
-    if (!valid || (i > 0 && parsed != length)) {
-      *error = HttpError(400, "bad_request", "the Content-Length header is not a single non-negative integer");
-      return false;
+
+  void Start() {
+    head_deadline_ = Clock::now() + Ms(options_.header_timeout_ms);
+    ReadHead();
+  }
+
+  // Shutdown: closes the connection unless a request is in progress.
+  void StopIfIdle() {
+    const bool idle = phase_ == Phase::kIdle ||
+                      (phase_ == Phase::kHead && buffer_.size() == 0 && parser_ && !parser_->got_some());
+    if (idle) CloseNow();
+  }
+
+  // Shutdown past the deadline: closes the connection whatever it is doing.
+  void Cut() {
+    if (phase_ == Phase::kHead || phase_ == Phase::kWaitingMemory || phase_ == Phase::kBody ||
+        phase_ == Phase::kHandling || phase_ == Phase::kWriting) {
+      server_.cut_requests++;
     }
-    length = parsed;
+    CloseNow();
   }
-  if (length > options.payload_limit_bytes) {
-    *error = HttpError(413, "too_large",
-                       "the request body has " + std::to_string(length) + " bytes, more than the payload limit of " +
-                           std::to_string(options.payload_limit_bytes) + " bytes (--payload-limit)",
-                       ErrorFamilyFor(req.method, req.path));
-    return false;
+
+ private:
+  enum class Phase { kIdle, kHead, kWaitingMemory, kBody, kHandling, kWriting, kDiscarding, kLingering, kClosed };
+
+  // A deadline for the pending socket operation: when it passes, the
+  // operation is cancelled and timed_out_ tells the handler why.
+  void Arm(Clock::time_point deadline) {
+    timed_out_ = false;
+    timer_.expires_at(deadline);
+    timer_.async_wait([weak = weak_from_this(), generation = ++timer_generation_](ErrorCode ec) {
+      auto self = weak.lock();
+      if (!self || ec || generation != self->timer_generation_) return;
+      self->timed_out_ = true;
+      ErrorCode ignored;
+      self->socket_.cancel(ignored);
+    });
   }
-  SocketStream* stream = tls_connection->stream;
-  stream->BeginBody();
-  request->body.resize(static_cast<size_t>(length));
-  size_t got = 0;
-  while (got < length) {
-    const ssize_t n = stream->read(request->body.data() + got, static_cast<size_t>(length) - got);
-    if (n <= 0) {
-      if (stream->timed_out()) {
-        *error = HttpError(408, "request_timeout",
-                           "the request body did not arrive within " + std::to_string(options.body_timeout_ms) +
-                               " ms (" + std::to_string(got) + " of " + std::to_string(length) + " bytes)");
-      } else {
-        *error = HttpError(400, "bad_request",
-                           "the connection ended after " + std::to_string(got) + " of " + std::to_string(length) +
-                               " body bytes announced by Content-Length");
+  void Disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  void ReadHead() {
+    phase_ = Phase::kHead;
+    body_length_ = body_got_ = discard_left_ = 0;
+    request_ = HttpRequest{};
+    request_.remote_addr = address_;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    // The payload limit is checked on the head. (Not boost::none: Boost
+    // 1.74's parser compares the length with the optional itself, and any
+    // length is greater than an empty optional.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    Arm(head_deadline_);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](ErrorCode ec, size_t) { self->OnHead(ec); });
+  }
+
+  void OnHead(ErrorCode ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return OnHeadError(ec);
+    Disarm();
+    const auto& head = parser_->get();
+    body_length_ = parser_->content_length().value_or(0);
+    body_got_ = 0;
+    version_ = head.version();
+    keep_alive_ = head.keep_alive();
+    request_.method = std::string(View(head.method_string()));
+    const std::string_view target = View(head.target());
+    ParseRequestTarget(target, &request_.path, &request_.query);
+    size_t longest_value = 0;
+    for (const auto& field : head) {
+      request_.headers.emplace(Lower(View(field.name_string())), std::string(View(field.value())));
+      longest_value = std::max(longest_value, field.value().size());
+    }
+    const std::string max_line = std::to_string(options_.max_line_bytes);
+    if (version_ != 10 && version_ != 11) {
+      return Reject(400, "bad_request", "unsupported HTTP version; send HTTP/1.1 (or HTTP/1.0)");
+    }
+    if (!KnownMethod(request_.method)) {
+      return Reject(400, "bad_request", "unknown method " + request_.method.substr(0, 32));
+    }
+    if (target.size() > options_.max_line_bytes) {
+      return Reject(414, "uri_too_long", "the request target is longer than " + max_line + " bytes");
+    }
+    if (target.empty() || (target[0] != '/' && target != "*")) {
+      return Reject(400, "bad_request", "the request target must be a path starting with '/'");
+    }
+    if (longest_value > options_.max_line_bytes) {
+      return Reject(400, "bad_request", "a header value is longer than " + max_line + " bytes");
+    }
+    if (head.count(http::field::transfer_encoding) > 0) {
+      return Reject(411, "length_required",
+                    "send the body with a Content-Length header; Transfer-Encoding is not accepted");
+    }
+    if (body_length_ > options_.payload_limit_bytes) {
+      return Reject(413, "too_large",
+                    "the request body has " + std::to_string(body_length_) +
+                        " bytes, more than the payload limit of " + std::to_string(options_.payload_limit_bytes) +
+                        " bytes (--payload-limit)");
+    }
+    send_continue_ = body_length_ > 0 && beast::iequals(head[http::field::expect], "100-continue");
+    lease_ = std::make_unique<MemoryLease>(&api_.memory_budget());
+    request_.memory = lease_.get();
+    memory_deadline_ = Clock::now() + Ms(options_.memory_wait_ms);
+    ReserveMemory();
+  }
+
+  void OnHeadError(const ErrorCode& ec) {
+    const bool any_bytes = buffer_.size() > 0 || parser_->got_some();
+    if (timed_out_) {
+      if (!any_bytes) return CloseNow();
+      return Reject(408, "request_timeout",
+                    "the request line and headers did not arrive within " +
+                        std::to_string(options_.header_timeout_ms) + " ms");
+    }
+    if (IsEof(ec) || ec == asio::error::operation_aborted) return CloseNow();
+    if (ec == http::error::header_limit) {
+      return Reject(431, "request_header_fields_too_large",
+                    "the request line and headers exceed " + std::to_string(options_.max_header_bytes) + " bytes");
+    }
+    if (ec == http::error::bad_transfer_encoding) {
+      return Reject(411, "length_required",
+                    "send the body with one Content-Length header; Transfer-Encoding is not accepted");
+    }
+    if (ec == http::error::bad_content_length) {
+      return Reject(400, "bad_request", "the Content-Length header is not a single non-negative integer");
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+      return Reject(400, "bad_request", "malformed HTTP request: " + ec.message());
+    }
+    CloseNow();
+  }
+
+  // Reserves the body (and the request's overhead) from the memory budget
+  // before reading it; waits up to memory_wait_ms for other requests to
+  // release theirs.
+  void ReserveMemory() {
+    const Status reserved = lease_->Grow(body_length_ + kRequestOverheadBytes, "this request");
+    if (reserved.ok()) return send_continue_ ? SendContinue() : StartBody();
+    if (reserved.code() == StatusCode::kTooLarge || Clock::now() >= memory_deadline_) {
+      return Reject(HttpStatusFor(reserved.code()), reserved.code() == StatusCode::kTooLarge ? "too_large" : "unavailable",
+                    reserved.message());
+    }
+    phase_ = Phase::kWaitingMemory;
+    retry_timer_.expires_after(Ms(kMemoryRetryMs));
+    retry_timer_.async_wait([self = shared_from_this()](ErrorCode ec) {
+      if (ec || self->phase_ == Phase::kClosed) return;
+      self->ReserveMemory();
+    });
+  }
+
+  void SendContinue() {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    phase_ = Phase::kBody;
+    Arm(Clock::now() + Ms(options_.write_timeout_ms));
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](ErrorCode ec, size_t) {
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (ec) return self->CloseNow();
+                        self->StartBody();
+                      });
+  }
+
+  void StartBody() {
+    if (parser_->is_done()) return Dispatch();
+    phase_ = Phase::kBody;
+    request_.body.resize(static_cast<size_t>(body_length_));
+    Arm(Clock::now() + Ms(options_.body_timeout_ms));
+    ReadBodySome();
+  }
+
+  void ReadBodySome() {
+    auto& body = parser_->get().body();
+    body.data = request_.body.data() + body_got_;
+    body.size = static_cast<size_t>(body_length_ - body_got_);
+    body.more = true;
+    http::async_read_some(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](ErrorCode ec, size_t) { self->OnBodySome(ec); });
+  }
+
+  void OnBodySome(ErrorCode ec) {
+    if (phase_ == Phase::kClosed) return;
+    body_got_ = body_length_ - parser_->get().body().size;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      const std::string progress = std::to_string(body_got_) + " of " + std::to_string(body_length_) + " bytes";
+      if (timed_out_) {
+        return Reject(408, "request_timeout",
+                      "the request body did not arrive within " + std::to_string(options_.body_timeout_ms) +
+                          " ms (" + progress + ")");
       }
-      return false;
+      if (IsEof(ec)) {
+        return Reject(400, "bad_request",
+                      "the connection ended after " + progress + " of the body announced by Content-Length");
+      }
+      return CloseNow();
     }
-    got += static_cast<size_t>(n);
+    if (parser_->is_done()) {
+      Disarm();
+      return Dispatch();
+    }
+    ReadBodySome();
   }
-  return true;
-}
 
-httplib::Server::HandlerResponse HttpServer::Impl::Route(const httplib::Request& req, httplib::Response& res) {
-  ConnectionState* conn = tls_connection;
-  // Compression is off: brotli at cpp-httplib's default quality would let a
-  // client spend seconds of CPU per request, and vectors compress poorly.
-  // The Request is a local of cpp-httplib's process_request, not a const
-  // object, so removing the header is well-defined.
-  const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
-
-  HttpRequest request;
-  request.method = req.method;
-  request.path = req.path;
-  request.remote_addr = conn->stream->remote_ip();
-  for (const auto& [name, value] : req.params) request.query.emplace(name, value);
-  for (const auto& [name, value] : req.headers) request.headers.emplace(Lower(name), value);
-
-  HttpResponse response;
-  HttpResponse error;
-  const bool has_body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
-                               req.method == "DELETE";
-  if (has_body_method && !ReadBody(req, &request, &error)) {
-    response = std::move(error);
-    response.close_connection = true;
-    api->RecordTransportResponse(req.method, req.path, request.remote_addr, response.status, 0);
-  } else {
-    response = api->Handle(request);
+  void Dispatch() {
+    phase_ = Phase::kHandling;
+    const Lane lane = api_.LaneOf(request_);
+    if (lane == Lane::kInline) return Respond(api_.Handle(request_));
+    WorkerPool& pool = lane == Lane::kStore ? *server_.store : *server_.general;
+    auto self = shared_from_this();
+    const bool queued = pool.Submit([self] {
+      HttpResponse response = self->api_.Handle(self->request_);
+      asio::post(self->socket_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->Respond(std::move(response)); });
+    });
+    if (!queued) {
+      Respond(api_.TransportError(request_, 503, "server_busy",
+                                  std::string(lane == Lane::kStore ? "the store's" : "the server's") +
+                                      " request queue is full (" + std::to_string(options_.max_queued_requests) +
+                                      " waiting); retry shortly"));
+    }
   }
-  if (response.close_connection || stopping) conn->close_after = true;
-  if (conn->close_after) response.AddHeader("Connection", "close");
 
-  res.status = response.status;
-  for (const auto& [name, value] : response.headers) res.set_header(name.c_str(), value);
-  if (!response.body.empty() || !response.content_type.empty()) {
-    res.set_content(std::move(response.body), response.content_type.c_str());
+  // An error the transport answers itself; the connection closes after it.
+  // The rest of an announced body is read and dropped first (up to
+  // discard_limit_bytes), so a client still sending it reads the response.
+  void Reject(int status, const std::string& code, const std::string& message) {
+    Disarm();
+    close_after_ = true;
+    if (parser_ && parser_->is_header_done() && body_length_ > body_got_) {
+      discard_left_ = std::min<uint64_t>(body_length_ - body_got_, options_.discard_limit_bytes);
+    }
+    Respond(api_.TransportError(request_, status, code, message));
   }
-  return httplib::Server::HandlerResponse::Handled;
-}
 
-bool HttpServer::Impl::WaitForRequest(int fd, int timeout_ms) const {
-  pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-  int r;
-  do {
-    r = ::poll(fds, 2, timeout_ms);
-  } while (r < 0 && errno == EINTR);
-  if (r <= 0) return false;
-  if ((fds[1].revents & POLLIN) != 0) return false;  // shutting down
-  return (fds[0].revents & POLLIN) != 0;
-}
+  void Respond(HttpResponse response) {
+    if (phase_ == Phase::kClosed) return;
+    request_.body = std::string();
+    const bool keep = keep_alive_ && !response.close_connection && !close_after_ && !server_.stopping &&
+                      served_ + 1 < options_.max_requests_per_connection;
+    auto message = std::make_shared<http::response<http::string_body>>();
+    message->version(version_);
+    message->result(static_cast<unsigned>(response.status));
+    if (!response.content_type.empty()) message->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) message->insert(name, value);
+    const size_t body_size = response.body.size();
+    if (request_.method == "HEAD") {
+      message->content_length(body_size);
+    } else {
+      message->body() = std::move(response.body);
+      message->prepare_payload();
+    }
+    message->keep_alive(keep);
+    if (lease_) lease_->ForceGrow(body_size);
+    keep_after_write_ = keep;
+    phase_ = Phase::kWriting;
+    Arm(Clock::now() + Ms(options_.write_timeout_ms));
+    http::async_write(socket_, *message, [self = shared_from_this(), message](ErrorCode ec, size_t) {
+      self->OnWritten(ec);
+    });
+  }
 
-void HttpServer::Impl::ServeConnection(int fd) {
-  api->metrics().AddConnections(1);
+  void OnWritten(ErrorCode ec) {
+    if (phase_ == Phase::kClosed) return;
+    Disarm();
+    request_.memory = nullptr;
+    const size_t held = lease_ ? lease_->held() : 0;
+    lease_.reset();
+    if (held >= kTrimAfterBytes) server_.TrimSoon();
+    if (ec) return CloseNow();
+    ++served_;
+    if (discard_left_ > 0) return Discard();
+    if (!keep_after_write_) return LingerClose();
+    WaitForNext();
+  }
+
+  // Keep-alive: waits up to idle_timeout_ms for the next request, whose
+  // head then has header_timeout_ms.
+  void WaitForNext() {
+    parser_.reset();
+    if (buffer_.size() > 0) {  // pipelined
+      head_deadline_ = Clock::now() + Ms(options_.header_timeout_ms);
+      return ReadHead();
+    }
+    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    phase_ = Phase::kIdle;
+    Arm(Clock::now() + Ms(options_.idle_timeout_ms));
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](ErrorCode ec) {
+      if (self->phase_ == Phase::kClosed) return;
+      if (ec) return self->CloseNow();
+      self->Disarm();
+      self->head_deadline_ = Clock::now() + Ms(self->options_.header_timeout_ms);
+      self->ReadHead();
+    });
+  }
+
+  void Discard() {
+    phase_ = Phase::kDiscarding;
+    const size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), discard_left_));
+    buffer_.consume(buffered);
+    discard_left_ -= buffered;
+    Arm(Clock::now() + Ms(options_.body_timeout_ms));
+    DiscardSome();
+  }
+
+  void DiscardSome() {
+    if (discard_left_ == 0) return LingerClose();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(discard_left_, server_.sink.size()));
+    socket_.async_read_some(asio::buffer(server_.sink.data(), want),
+                            [self = shared_from_this()](ErrorCode ec, size_t n) {
+                              if (self->phase_ == Phase::kClosed) return;
+                              self->discard_left_ -= std::min<uint64_t>(n, self->discard_left_);
+                              if (ec) return self->CloseNow();
+                              self->DiscardSome();
+                            });
+  }
+
+  // Half-closes, then reads until the client closes too (or linger_ms), so
+  // that bytes the client is still sending do not turn into a reset that
+  // destroys the response before the client read it.
+  void LingerClose() {
+    phase_ = Phase::kLingering;
+    ErrorCode ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    Arm(Clock::now() + Ms(options_.linger_ms));
+    LingerSome();
+  }
+
+  void LingerSome() {
+    socket_.async_read_some(asio::buffer(server_.sink), [self = shared_from_this()](ErrorCode ec, size_t n) {
+      if (self->phase_ == Phase::kClosed) return;
+      self->lingered_ += n;
+      if (ec || self->lingered_ > self->options_.discard_limit_bytes) return self->CloseNow();
+      self->LingerSome();
+    });
+  }
+
+  void CloseNow() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    Disarm();
+    retry_timer_.cancel();
+    ErrorCode ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  HttpServer::Impl& server_;
+  const HttpServerOptions& options_;
+  Api& api_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  asio::steady_timer retry_timer_;
+  const std::string address_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  HttpRequest request_;
+  std::unique_ptr<MemoryLease> lease_;
+  Phase phase_ = Phase::kHead;
+  uint64_t timer_generation_ = 0;
+  bool timed_out_ = false;
+  Clock::time_point head_deadline_;
+  Clock::time_point memory_deadline_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool keep_after_write_ = false;
+  bool close_after_ = false;
+  bool send_continue_ = false;
+  uint64_t body_length_ = 0;
+  uint64_t body_got_ = 0;
+  uint64_t discard_left_ = 0;
+  size_t lingered_ = 0;
+  size_t served_ = 0;
+};
+
+// A connection refused over a cap: its 503 is sent without waiting, then the
+// connection lingers briefly like a Session's.
+struct Refusal : std::enable_shared_from_this<Refusal> {
+  Refusal(HttpServer::Impl& server, tcp::socket s) : server(server), socket(std::move(s)), timer(socket.get_executor()) {}
+  ~Refusal() { server.lingering_refusals--; }
+
+  void Linger() {
+    ErrorCode ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    timer.expires_after(Ms(kRefusalLingerMs));
+    timer.async_wait([self = shared_from_this()](ErrorCode ec) {
+      ErrorCode ignored;
+      if (!ec) self->socket.close(ignored);
+    });
+    ReadSome();
+  }
+  void ReadSome() {
+    socket.async_read_some(asio::buffer(server.sink), [self = shared_from_this()](ErrorCode ec, size_t) {
+      if (ec) {
+        self->timer.cancel();
+        return;
+      }
+      self->ReadSome();
+    });
+  }
+
+  HttpServer::Impl& server;
+  tcp::socket socket;
+  asio::steady_timer timer;
+};
+
+}  // namespace
+
+template <typename Fn>
+void HttpServer::Impl::ForEachSession(Fn fn) {
+  std::vector<std::shared_ptr<Session>> live;
   {
-    SocketStream stream(fd, options);
-    ConnectionState state;
-    state.stream = &stream;
-    tls_connection = &state;
-    for (size_t served = 0; served < options.max_requests_per_connection; ++served) {
-      // The first request gets the head deadline; later ones the idle time.
-      if (!stream.has_buffered()) {
-        const int wait_ms = served == 0 ? options.header_timeout_ms : options.idle_timeout_ms;
-        if (!WaitForRequest(fd, wait_ms)) break;
-      }
-      if (stopping && served > 0) break;
-      stream.BeginHead();
-      state.close_after = false;
-      bool client_closes = false;
-      const bool last = stopping || served + 1 == options.max_requests_per_connection;
-      const bool answered = parser.ProcessOne(stream, last, client_closes);
-      if (!answered) {
-        // Nothing was written: the request line never completed.
-        if (stream.bytes_this_request() > 0 && (stream.timed_out() || stream.over_budget())) {
-          const bool timeout = stream.timed_out();
-          SendAll(fd, timeout ? RawResponse(408, "Request Timeout", "request_timeout",
-                                            "the request line did not arrive in time")
-                              : RawResponse(431, "Request Header Fields Too Large",
-                                            "request_header_fields_too_large", "the request line is too long"));
-          api->RecordTransportResponse("", "", stream.remote_ip(), timeout ? 408 : 431, 0);
-        }
-        break;
-      }
-      if (client_closes || last || state.close_after) break;
+    std::lock_guard<std::mutex> lock(mutex);
+    for (Session* s : sessions) {
+      if (auto shared = s->weak_from_this().lock()) live.push_back(std::move(shared));
     }
-    tls_connection = nullptr;
   }
-  // Half-close, then drain briefly, so a client still sending an unread
-  // body receives the response instead of a reset.
-  ::shutdown(fd, SHUT_WR);
-  char sink[4096];
-  const Clock::time_point drain_until = Clock::now() + std::chrono::milliseconds(500);
-  for (int i = 0; i < 64; ++i) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, RemainingMs(drain_until)) <= 0) break;
-    if (::recv(fd, sink, sizeof(sink), 0) <= 0) break;
-  }
-  api->metrics().AddConnections(-1);
-  // Forget the descriptor before closing it, so a new connection reusing the
-  // number is never dropped from the set.
-  std::lock_guard<std::mutex> lock(mutex);
-  open_fds.erase(fd);
-  ::close(fd);
-  if (open_fds.empty()) all_closed.notify_all();
+  for (auto& s : live) fn(*s);
 }
 
-void HttpServer::Impl::AcceptLoop() {
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept([this](ErrorCode ec, tcp::socket socket) {
+    if (stopping || ec == asio::error::operation_aborted) return;
+    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+        ec == asio::error::no_memory) {
+      // Out of descriptors: let connections finish before accepting again.
+      accept_retry.expires_after(Ms(50));
+      accept_retry.async_wait([this](ErrorCode wait_ec) {
+        if (!wait_ec && !stopping) Accept();
+      });
+      return;
+    }
+    if (!ec) Admit(std::move(socket));
+    Accept();
+  });
+}
+
+void HttpServer::Impl::Admit(tcp::socket socket) {
+  ErrorCode ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string address = AddressText(peer.address());
+  std::string refusal;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (sessions.size() >= max_connections) {
+      refusal = "too_many_connections";
+    } else if (options.max_connections_per_address > 0 &&
+               per_address[address] >= options.max_connections_per_address) {
+      refusal = "too_many_connections_from_address";
+    } else {
+      ++per_address[address];
+    }
+  }
+  if (refusal == "too_many_connections") {
+    return Refuse(std::move(socket), refusal,
+                  "the server has " + std::to_string(max_connections) +
+                      " open connections (--max-connections); retry later");
+  }
+  if (!refusal.empty()) {
+    return Refuse(std::move(socket), refusal,
+                  "this address has " + std::to_string(options.max_connections_per_address) +
+                      " open connections (--max-connections-per-address); retry later");
+  }
+  api->metrics().AddConnections(1);
+  auto session = std::make_shared<Session>(*this, std::move(socket), std::move(address));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    sessions.insert(session.get());
+  }
+  session->Start();
+}
+
+void HttpServer::Impl::Refuse(tcp::socket socket, const std::string& code, const std::string& message) {
+  api->RecordRefusedConnection();
+  const std::string body = ErrorBody(503, code, message);
+  const std::string response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                               "Connection: close\r\nRetry-After: 1\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+  // A fresh connection's send buffer is empty: this does not block.
+  (void)!::send(socket.native_handle(), response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (lingering_refusals.fetch_add(1) >= kMaxLingeringRefusals) {
+    lingering_refusals--;
+    return;  // the socket closes here
+  }
+  std::make_shared<Refusal>(*this, std::move(socket))->Linger();
+}
+
+void HttpServer::Impl::TrimSoon() {
+  const int64_t now = Clock::now().time_since_epoch() / std::chrono::nanoseconds(1);
+  int64_t last = last_trim_ns.load();
+  if (now - last < kTrimIntervalNs || !last_trim_ns.compare_exchange_strong(last, now)) return;
+  general->Submit([] { malloc_trim(0); });
+}
+
+void HttpServer::Impl::RunIo() {
   for (;;) {
-    pollfd fds[2] = {{listen_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    const int r = ::poll(fds, 2, -1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || (fds[1].revents & POLLIN) != 0) return;
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    timeval tv{options.write_timeout_ms / 1000, (options.write_timeout_ms % 1000) * 1000};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    bool admitted = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (open_fds.size() < options.max_connections) {
-        open_fds.insert(fd);
-        admitted = true;
-      }
-    }
-    if (!admitted) {
-      api->metrics().OnRejectedConnection();
-      SendAll(fd, RawResponse(503, "Service Unavailable", "too_many_connections",
-                              "the server has " + std::to_string(options.max_connections) +
-                                  " open connections (--max-connections); retry later"));
-      ::close(fd);
-      continue;
-    }
     try {
-      std::thread([this, fd] { ServeConnection(fd); }).detach();
-    } catch (const std::system_error&) {
-      ::close(fd);
-      std::lock_guard<std::mutex> lock(mutex);
-      open_fds.erase(fd);
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "imi serve: transport error (continuing): %s\n", e.what());
     }
   }
 }
@@ -487,42 +693,59 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->api = api;
-  impl->Configure();
-  impl->wake_fd = ::eventfd(0, EFD_CLOEXEC);
-  if (impl->wake_fd < 0) return Status::IoError("eventfd failed: " + std::string(std::strerror(errno)));
 
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port_text = std::to_string(options.port);
-  const std::string where = options.host + ":" + port_text;
-  if (const int rc = ::getaddrinfo(options.host.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
-    return Status::IoError("cannot resolve listen address " + where + ": " + gai_strerror(rc));
-  }
-  int fd = -1;
-  std::string last_error = "no usable address";
-  for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
-      last_error = std::strerror(errno);
-      ::close(fd);
-      fd = -1;
+  // Connections need descriptors: raise the soft limit to the hard one, and
+  // keep a reserve for files, database connections and the pools.
+  impl->max_connections = options.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    if (limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+      getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const size_t reserve = 128 + options.workers + options.store_workers + kMaxLingeringRefusals;
+    const size_t usable = limit.rlim_cur > reserve ? static_cast<size_t>(limit.rlim_cur) - reserve : 16;
+    if (impl->max_connections > usable) {
+      std::fprintf(stderr,
+                   "imi serve: warning: the open-file limit (%zu) leaves room for %zu connections; "
+                   "--max-connections lowered from %zu (raise the limit with ulimit -n)\n",
+                   static_cast<size_t>(limit.rlim_cur), usable, impl->max_connections);
+      impl->max_connections = usable;
     }
   }
-  ::freeaddrinfo(found);
-  if (fd < 0) return Status::IoError("cannot listen on " + where + ": " + last_error);
-  impl->listen_fd = fd;
-  sockaddr_storage bound{};
-  socklen_t len = sizeof(bound);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  impl->port = PortOf(bound);
+
+  const std::string where = options.host + ":" + std::to_string(options.port);
+  ErrorCode ec;
+  tcp::resolver resolver(impl->io);
+  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec) return Status::IoError("cannot resolve listen address " + where + ": " + ec.message());
+  std::string last_error = "no usable address";
+  bool listening = false;
+  for (const auto& entry : endpoints) {
+    ErrorCode step;
+    impl->acceptor.open(entry.endpoint().protocol(), step);
+    if (!step) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), step);
+    if (!step) impl->acceptor.bind(entry.endpoint(), step);
+    if (!step) impl->acceptor.listen(asio::socket_base::max_listen_connections, step);
+    if (!step) {
+      listening = true;
+      break;
+    }
+    last_error = step.message();
+    ErrorCode ignored;
+    impl->acceptor.close(ignored);
+  }
+  if (!listening) return Status::IoError("cannot listen on " + where + ": " + last_error);
+  impl->port = impl->acceptor.local_endpoint(ec).port();
+
+  impl->general = std::make_unique<WorkerPool>(options.workers, options.max_queued_requests);
+  impl->store = std::make_unique<WorkerPool>(options.store_workers, options.max_queued_requests);
+  impl->work.emplace(impl->io.get_executor());
   Impl* raw = impl.get();
-  impl->acceptor = std::thread([raw] { raw->AcceptLoop(); });
+  raw->Accept();
+  impl->io_thread = std::thread([raw] { raw->RunIo(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -532,21 +755,46 @@ HttpServer::~HttpServer() { Shutdown(std::chrono::milliseconds(0)); }
 
 int HttpServer::port() const { return impl_->port; }
 
-void HttpServer::Shutdown(std::chrono::milliseconds grace) {
+size_t HttpServer::max_connections() const { return impl_->max_connections; }
+
+ShutdownReport HttpServer::Shutdown(std::chrono::milliseconds grace) {
   Impl& impl = *impl_;
-  if (impl.shut_down) return;
+  ShutdownReport report;
+  if (impl.shut_down) return report;
   impl.shut_down = true;
+  const Clock::time_point deadline = Clock::now() + grace;
   impl.stopping = true;
-  const uint64_t one = 1;
-  (void)!::write(impl.wake_fd, &one, sizeof(one));  // wakes the acceptor and idle connections
-  if (impl.acceptor.joinable()) impl.acceptor.join();
-  ::close(impl.listen_fd);
-  std::unique_lock<std::mutex> lock(impl.mutex);
-  if (!impl.all_closed.wait_for(lock, grace, [&impl] { return impl.open_fds.empty(); })) {
-    // Past the grace period: cut what is left so its threads return.
-    for (int fd : impl.open_fds) ::shutdown(fd, SHUT_RDWR);
+  asio::post(impl.io, [&impl] {
+    ErrorCode ignored;
+    impl.acceptor.close(ignored);
+    impl.accept_retry.cancel();
+    impl.ForEachSession([](Session& s) { s.StopIfIdle(); });
+  });
+  {
+    std::unique_lock<std::mutex> lock(impl.mutex);
+    impl.sessions_changed.wait_until(lock, deadline, [&impl] { return impl.sessions.empty(); });
   }
-  impl.all_closed.wait(lock, [&impl] { return impl.open_fds.empty(); });
+  // Past the deadline: requests not started are dropped (on the I/O thread,
+  // where what they hold may be destroyed), the rest are cut.
+  std::promise<void> cut;
+  asio::post(impl.io, [&impl, &cut] {
+    auto dropped_general = impl.general->DropQueued();
+    auto dropped_store = impl.store->DropQueued();
+    impl.cut_requests += dropped_general.size() + dropped_store.size();
+    dropped_general.clear();
+    dropped_store.clear();
+    impl.ForEachSession([](Session& s) { s.Cut(); });
+    cut.set_value();
+  });
+  cut.get_future().wait();
+  impl.general->Stop();
+  impl.store->Stop();
+  impl.work.reset();
+  impl.io.stop();
+  if (impl.io_thread.joinable()) impl.io_thread.join();
+  report.cut_requests = impl.cut_requests.load();
+  report.busy_workers = impl.general->busy() + impl.store->busy();
+  return report;
 }
 
 }  // namespace imi::server

@@ -3,10 +3,13 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace imi::server {
+
+class MemoryLease;
 
 // A request as the routes see it, independent of the HTTP library. Header
 // names are lower-case. The body is complete (the adapter enforced limits).
@@ -17,6 +20,9 @@ struct HttpRequest {
   std::multimap<std::string, std::string> headers;
   std::string body;
   std::string remote_addr;
+  // What this request holds of the server's memory budget (null outside the
+  // transport, e.g. in unit tests); routes charge the JSON they build to it.
+  MemoryLease* memory = nullptr;
 
   // First value of a header (lower-case name) or "" when absent.
   std::string Header(const std::string& lower_name) const;
@@ -24,6 +30,16 @@ struct HttpRequest {
   // First value of a query parameter or "" when absent.
   std::string Query(const std::string& name) const;
 };
+
+// Splits a request target ("/path?k=v&k2") into its percent-decoded path
+// and query parameters ('+' is a space in the query only; a '%' not followed
+// by two hex digits is kept as it is; a parameter without '=' has the value
+// "").
+void ParseRequestTarget(std::string_view target, std::string* path,
+                        std::multimap<std::string, std::string>* query);
+
+// Percent-decodes `text`; with `plus_as_space`, '+' becomes ' '.
+std::string PercentDecode(std::string_view text, bool plus_as_space);
 
 struct HttpResponse {
   int status = 200;

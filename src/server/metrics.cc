@@ -107,7 +107,7 @@ std::string Metrics::Render(size_t queue_depth, bool ready) const {
       histogram->Render("imi_http_request_duration_seconds", "route=\"" + EscapeLabel(route) + "\"", &out);
     }
   }
-  Header("imi_tokenize_seconds", "histogram", "Tokenisation time of one request, on the HTTP thread.", &out);
+  Header("imi_tokenize_seconds", "histogram", "Tokenisation time of one request, on its worker thread.", &out);
   tokenize_.Render("imi_tokenize_seconds", "", &out);
   Header("imi_queue_wait_seconds", "histogram", "Time a request waited before its first inference batch.", &out);
   queue_wait_.Render("imi_queue_wait_seconds", "", &out);
@@ -127,8 +127,16 @@ std::string Metrics::Render(size_t queue_depth, bool ready) const {
   out += "imi_http_in_flight_requests " + std::to_string(in_flight_.load()) + "\n";
   Header("imi_http_open_connections", "gauge", "Open client connections.", &out);
   out += "imi_http_open_connections " + std::to_string(connections_.load()) + "\n";
-  Header("imi_http_rejected_connections_total", "counter", "Connections refused over the connection cap.", &out);
+  Header("imi_http_rejected_connections_total", "counter", "Connections refused over the connection caps (total or per address).", &out);
   out += "imi_http_rejected_connections_total " + std::to_string(rejected_connections_.load()) + "\n";
+  if (memory_budget_ != nullptr) {
+    Header("imi_memory_budget_bytes", "gauge", "In-flight memory budget for requests (0: unlimited).", &out);
+    out += "imi_memory_budget_bytes " + std::to_string(memory_budget_->limit()) + "\n";
+    Header("imi_memory_in_flight_bytes", "gauge", "Bytes requests in flight hold of the memory budget.", &out);
+    out += "imi_memory_in_flight_bytes " + std::to_string(memory_budget_->in_use()) + "\n";
+    Header("imi_memory_budget_refusals_total", "counter", "Reservations the memory budget refused.", &out);
+    out += "imi_memory_budget_refusals_total " + std::to_string(memory_budget_->refusals()) + "\n";
+  }
   Header("imi_model_ready", "gauge", "1 once the model is loaded and warmed.", &out);
   out += std::string("imi_model_ready ") + (ready ? "1" : "0") + "\n";
   return out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batch/batcher.h"
+#include "server/memory_budget.h"
 
 namespace imi::server {
 
@@ -46,6 +47,9 @@ class Metrics : public batch::BatchObserver {
   void AddInFlight(int delta) { in_flight_ += delta; }
   void AddConnections(int delta) { connections_ += delta; }
   void OnRejectedConnection() { rejected_connections_++; }
+  // The in-flight memory budget whose use /metrics reports (must outlive
+  // this object); null: not reported.
+  void SetMemoryBudget(const MemoryBudget* budget) { memory_budget_ = budget; }
 
   // Prometheus text exposition (format 0.0.4). `queue_depth` and `ready` are
   // read by the caller at scrape time.
@@ -65,6 +69,7 @@ class Metrics : public batch::BatchObserver {
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
+  const MemoryBudget* memory_budget_ = nullptr;
 };
 
 }  // namespace imi::server

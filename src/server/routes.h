@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <optional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,8 +49,13 @@ using RouteHandler = Result<HttpResponse> (*)(RouteContext& ctx, const HttpReque
 // --- request reading (routes_common.cc) ---
 // The service, or Unavailable saying why there is none yet.
 Result<EmbedService*> RequireService(const RouteContext& ctx);
-// The body as a JSON object; InvalidArgument otherwise.
-Result<nlohmann::json> ParseObjectBody(const HttpRequest& request);
+// The body as a JSON object; InvalidArgument otherwise. The tree built is
+// charged to the request's memory lease (413/503 when it does not fit). With
+// `fields`, only those top-level fields are built: others are checked as
+// JSON and skipped (their names in *skipped when given), so a route lists
+// every field it reads.
+Result<nlohmann::json> ParseObjectBody(const HttpRequest& request, std::initializer_list<std::string_view> fields = {},
+                                       std::vector<std::string>* skipped = nullptr);
 // A string or an array of strings at `field`; InvalidArgument naming the
 // field (missing, wrong type, non-string item), TooLarge over max_items.
 Result<std::vector<std::string>> ReadTexts(const nlohmann::json& body, const std::string& field, size_t max_items);

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "server/json_io.h"
+#include "server/memory_budget.h"
 #include "server/routes.h"
 #include "server/search_request.h"
 #include "store/filter.h"
@@ -13,6 +14,7 @@
 #include "store/metric.h"
 #include "store/search_modes.h"
 #include "store/vector_store.h"
+#include "text/segment.h"
 
 namespace imi::server {
 
@@ -97,6 +99,8 @@ std::optional<std::string> PromptFor(const batch::BackendInfo& model, std::initi
 
 // Windows of at most max_seq_length tokens (special tokens included)
 // overlapping by kOverlapTokens (less for short windows), in byte offsets.
+// Long texts are tokenised piece by piece (text::SegmentForTokenizing, as
+// imi index does), so the tokenizer's working memory stays that of one piece.
 Result<std::vector<store::Chunk>> SplitText(const batch::EmbeddingBackend& backend, const std::string& text) {
   IMI_ASSIGN_OR_RETURN(std::vector<batch::TokenInfo> specials, backend.Tokenize("", true));
   const size_t max_tokens = backend.info().max_seq_length > 0 ? backend.info().max_seq_length : 512;
@@ -105,12 +109,24 @@ Result<std::vector<store::Chunk>> SplitText(const batch::EmbeddingBackend& backe
   }
   const size_t window = max_tokens - specials.size();
   const size_t overlap = std::min(kOverlapTokens, window / 4);
-  IMI_ASSIGN_OR_RETURN(std::vector<batch::TokenInfo> tokens, backend.Tokenize(text, false));
+  // Byte ranges of the tokens, [start, end).
+  std::vector<std::pair<size_t, size_t>> tokens;
+  const std::vector<std::string_view> pieces = text::SegmentForTokenizing(text);
+  IMI_ASSIGN_OR_RETURN(MemoryCharge charge,
+                       MemoryCharge::Take(CurrentRequestMemory(), pieces[0].size() * kTokenizerBytesPerInputByte,
+                                          "tokenizing this document"));
+  for (std::string_view piece : pieces) {
+    const size_t base = static_cast<size_t>(piece.data() - text.data());
+    IMI_ASSIGN_OR_RETURN(std::vector<batch::TokenInfo> piece_tokens, backend.Tokenize(std::string(piece), false));
+    for (const batch::TokenInfo& token : piece_tokens) {
+      tokens.emplace_back(base + std::min(token.start, piece.size()), base + std::min(token.end, piece.size()));
+    }
+  }
   std::vector<store::Chunk> chunks;
   for (size_t start = 0; start < tokens.size(); start += window - overlap) {
     const size_t end = std::min(tokens.size(), start + window);
-    const size_t b0 = std::min(tokens[start].start, text.size());
-    const size_t b1 = std::clamp(tokens[end - 1].end, b0, text.size());
+    const size_t b0 = std::min(tokens[start].first, text.size());
+    const size_t b1 = std::clamp(tokens[end - 1].second, b0, text.size());
     if (b1 > b0) {
       store::Chunk chunk;
       chunk.ordinal = static_cast<int>(chunks.size());

@@ -29,8 +29,13 @@ Result<EmbedService*> RequireService(const RouteContext& ctx) {
   return Status::Unavailable("the model is not available");
 }
 
-Result<nlohmann::json> ParseObjectBody(const HttpRequest& request) {
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(request.body));
+Result<nlohmann::json> ParseObjectBody(const HttpRequest& request, std::initializer_list<std::string_view> fields,
+                                       std::vector<std::string>* skipped) {
+  JsonBodyOptions options;
+  options.memory = request.memory;
+  options.fields.assign(fields.begin(), fields.end());
+  options.skipped = skipped;
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(request.body, options));
   if (!body.is_object()) {
     return Status::InvalidArgument("the request body must be a JSON object, got " + TypeName(body));
   }

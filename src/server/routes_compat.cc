@@ -82,7 +82,8 @@ int64_t Nanoseconds(Clock::duration d) { return std::chrono::duration_cast<std::
 }  // namespace
 
 Result<HttpResponse> HandleOpenAiEmbeddings(RouteContext& ctx, const HttpRequest& request) {
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body,
+                       ParseObjectBody(request, {"input", "model", "user", "encoding_format", "dimensions"}));
   IMI_ASSIGN_OR_RETURN(OpenAiInput input, ReadOpenAiInput(body, ctx.config.max_client_batch));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> model, ReadString(body, "model"));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> user, ReadString(body, "user"));
@@ -120,7 +121,7 @@ Result<HttpResponse> HandleOpenAiEmbeddings(RouteContext& ctx, const HttpRequest
 
 Result<HttpResponse> HandleOllamaEmbed(RouteContext& ctx, const HttpRequest& request) {
   const Clock::time_point start = Clock::now();
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request, {"input", "model", "truncate", "dimensions"}));
   IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "input", ctx.config.max_client_batch));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> model, ReadString(body, "model"));
   batch::EmbedOptions options;
@@ -143,7 +144,7 @@ Result<HttpResponse> HandleOllamaEmbed(RouteContext& ctx, const HttpRequest& req
 }
 
 Result<HttpResponse> HandleOllamaEmbeddings(RouteContext& ctx, const HttpRequest& request) {
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request, {"prompt", "model"}));
   auto prompt = body.find("prompt");
   if (prompt == body.end() || prompt->is_null()) return Status::InvalidArgument("'prompt' is required");
   if (!prompt->is_string()) return Status::InvalidArgument("'prompt' must be a string");

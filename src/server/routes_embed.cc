@@ -81,7 +81,9 @@ Result<HttpResponse> HandleEmbedGet(RouteContext& ctx, const HttpRequest& reques
 }
 
 Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& request) {
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body,
+                       ParseObjectBody(request, {"texts", "inputs", "normalize", "truncate", "truncation_direction",
+                                                 "prompt_name", "dimensions"}));
   const bool original = body.contains("texts");
   const bool tei = body.contains("inputs");
   if (tei && !original) ctx.family = ApiFamily::kTei;
@@ -120,7 +122,7 @@ Result<HttpResponse> HandleTeiEmbed(RouteContext& ctx, const HttpRequest& reques
 }
 
 Result<HttpResponse> HandleTokenize(RouteContext& ctx, const HttpRequest& request) {
-  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
+  IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request, {"inputs", "add_special_tokens"}));
   IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "inputs", ctx.config.max_client_batch));
   IMI_ASSIGN_OR_RETURN(std::optional<bool> add_special, ReadBool(body, "add_special_tokens"));
   IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));

@@ -1,5 +1,8 @@
 #include "server/http_server.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -41,6 +44,7 @@ class HttpServerTest : public ::testing::Test {
 
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown(std::chrono::milliseconds(2000));
+    server_.reset();
     if (api_ != nullptr) api_->Stop();
   }
 
@@ -197,6 +201,110 @@ TEST_F(HttpServerTest, HostileCorpusGetsTheExpectedStatusAndTheServerStaysCorrec
   // Alive and correct afterwards.
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);
   EXPECT_TRUE(EmbedsCorrectly({"after the storm", "まだ動く"}));
+}
+
+TEST_F(HttpServerTest, ABodyAnnouncedByContentLengthBelongsToItsRequestWhateverTheMethod) {
+  StartServer();
+  const std::string inner = "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const char* method : {"GET", "OPTIONS", "DELETE"}) {
+    testing::RawConnection conn(port_);
+    ASSERT_TRUE(conn.Send(std::string(method) + " /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                          std::to_string(inner.size()) + "\r\n\r\n" + inner));
+    const RawResponse first = conn.Read();
+    EXPECT_NE(first.status, 0) << method;
+    EXPECT_NE(first.status, 404) << method;
+    const RawResponse second = conn.Read(500);
+    EXPECT_EQ(second.status, 0) << method << ": the body was run as a request of its own";
+  }
+}
+
+TEST_F(HttpServerTest, Http10KeepAliveAndExpectContinueWork) {
+  StartServer();
+  testing::RawConnection conn(port_);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    const RawResponse res = conn.Read();
+    ASSERT_EQ(res.status, 200) << i;
+    EXPECT_EQ(res.headers.at("connection"), "keep-alive");
+  }
+  const std::string body = json{{"texts", {"continue"}}}.dump();
+  testing::RawConnection expect(port_);
+  ASSERT_TRUE(expect.Send("POST /embed HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n"));
+  pollfd p{expect.fd(), POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 5000), 1);
+  char interim[64] = {0};
+  ASSERT_GT(recv(expect.fd(), interim, sizeof(interim) - 1, 0), 0);
+  EXPECT_EQ(std::string(interim), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(expect.Send(body));
+  EXPECT_EQ(expect.Read().status, 200);
+}
+
+TEST_F(HttpServerTest, ConnectionsOverThePerAddressLimitGet503WhileOtherAddressesAreServed) {
+  HttpServerOptions options;
+  options.max_connections_per_address = 2;
+  options.header_timeout_ms = 3000;
+  StartServer(options);
+  std::vector<std::unique_ptr<testing::RawConnection>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<testing::RawConnection>(port_, "127.0.0.2"));
+    ASSERT_TRUE(held.back()->Send("GET /healthz HTTP/1.1\r\n"));
+  }
+  for (int i = 0; i < 500; ++i) {
+    if (api_->metrics().Render(0, true).find("imi_http_open_connections 2") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  testing::RawConnection third(port_, "127.0.0.2");
+  third.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const RawResponse refused = third.Read();
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "too_many_connections_from_address");
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);
+}
+
+TEST_F(HttpServerTest, RequestsOverTheMemoryBudgetWaitThenGet503WithRetryAfter) {
+  HttpServerOptions options;
+  options.memory_wait_ms = 300;
+  ApiConfig config;
+  config.memory_budget_bytes = 3 * 1024 * 1024;
+  StartServer(options, config);
+  // A 2 MB body half sent holds its reservation.
+  const std::string big = json{{"texts", {std::string(2000000, 'a')}}}.dump();
+  testing::RawConnection holder(port_);
+  ASSERT_TRUE(holder.Send("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(big.size()) +
+                          "\r\n\r\n" + big.substr(0, 1000)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto start = std::chrono::steady_clock::now();
+  const RawResponse refused = Request(port_, "POST", "/embed", big);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.headers.count("retry-after"), 1u);
+  EXPECT_NE(refused.body.find("memory budget"), std::string::npos) << refused.body;
+  // Small requests still fit beside it.
+  EXPECT_TRUE(EmbedsCorrectly({"small"}));
+  // A request over the whole budget is 413 at once.
+  ApiConfig tiny;
+  tiny.memory_budget_bytes = 1024 * 1024;
+  TearDown();
+  StartServer({}, tiny);
+  const RawResponse too_large = Request(port_, "POST", "/embed", big);
+  EXPECT_EQ(too_large.status, 413) << too_large.body;
+}
+
+TEST_F(HttpServerTest, FieldsARouteDoesNotReadAreNotBuiltAndTheRestIsCharged) {
+  ApiConfig config;
+  config.memory_budget_bytes = 8 * 1024 * 1024;
+  StartServer({}, config);
+  std::string junk;
+  while (junk.size() < 1800000) junk += "{},";
+  junk += "{}";
+  // 600k empty objects would need ~60 MB as a tree: skipped, they cost nothing.
+  const RawResponse skipped = Request(port_, "POST", "/embed", "{\"texts\":[\"a\"],\"junk\":[" + junk + "]}");
+  EXPECT_EQ(skipped.status, 200) << skipped.body;
+  // In a field the route reads they are built, and over the budget: 413.
+  const RawResponse built = Request(port_, "POST", "/embed", "{\"texts\":[" + junk + "]}");
+  EXPECT_EQ(built.status, 413) << built.body;
+  EXPECT_NE(built.body.find("memory budget"), std::string::npos) << built.body;
 }
 
 TEST_F(HttpServerTest, ShutdownFinishesInFlightRequestsAndRefusesNewConnections) {

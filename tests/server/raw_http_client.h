@@ -22,12 +22,15 @@ std::string ExpandMacros(const std::string& s);
 // One connection. Every call is bounded by `timeout_ms`.
 class RawConnection {
  public:
-  explicit RawConnection(int port);
+  // Connects to 127.0.0.1:`port`, from `source_address` (e.g. "127.0.0.2")
+  // when given.
+  explicit RawConnection(int port, const std::string& source_address = "");
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   // Sends `data` in chunks; stops early (returns false) when the server has
   // already answered or closed.
   bool Send(const std::string& data);
