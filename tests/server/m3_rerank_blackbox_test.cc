@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <signal.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -51,8 +52,8 @@ TEST(M3RerankBlackBoxTest, ServesBgeM3OutputsAndRerankingAsNumpyComputesThem) {
   const std::string binary = testing::ImiBinary();
   if (access(binary.c_str(), X_OK) != 0) GTEST_SKIP() << "the imi binary is not built at " << binary;
   testing::ServeProcess serve;
-  ASSERT_TRUE(serve.Start(binary, {"--model", f.Path("m3-official-f16"), "--variant", "fp32", "--threads", "1",
-                                   "--reranker", f.Path("rerank-xlmr-sigmoid"), "--reranker-variant", "fp32"}))
+  ASSERT_TRUE(serve.Start({"--model", f.Path("m3-official-f16"), "--variant", "fp32", "--threads", "1",
+                           "--reranker", f.Path("rerank-xlmr-sigmoid"), "--reranker-variant", "fp32"}))
       << serve.log();
   EXPECT_NE(serve.log().find("outputs=dense,sparse,colbert"), std::string::npos) << serve.log();
   EXPECT_NE(serve.log().find("reranker=rerank-xlmr-sigmoid"), std::string::npos) << serve.log();
@@ -115,7 +116,8 @@ TEST(M3RerankBlackBoxTest, ServesBgeM3OutputsAndRerankingAsNumpyComputesThem) {
   }
   for (auto& t : clients) t.join();
   for (size_t i = 0; i < failures.size(); ++i) EXPECT_TRUE(failures[i].empty()) << "pair " << i << ": " << failures[i];
-  EXPECT_EQ(serve.Stop(), 0);
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.WaitExit(20000), 0);
 }
 
 }  // namespace

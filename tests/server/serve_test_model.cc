@@ -9,9 +9,12 @@
 
 namespace imi::testing {
 
-std::string ImiBinary() { return std::string(IMI_BINARY_DIR) + "/imi"; }
+std::string ImiBinary() {
+  const char* other = std::getenv("IMI_TEST_BINARY");
+  return other != nullptr && *other != '\0' ? other : std::string(IMI_BINARY_DIR) + "/imi";
+}
 
-std::string ServeTestModel(std::string* skip_reason) {
+std::string ServeTestModel(std::string* skip_reason, const std::string& name) {
   skip_reason->clear();
   const std::string binary = ImiBinary();
   if (access(binary.c_str(), X_OK) != 0) {
@@ -23,7 +26,7 @@ std::string ServeTestModel(std::string* skip_reason) {
   const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR, 0644);
   flock(lock, LOCK_EX);
   const std::string command = std::string(IMI_SOURCE_DIR) + "/tests/server/make_serve_model.sh '" + fixture_dir +
-                              "' '" + IMI_SOURCE_DIR + "' '" + IMI_SHARED_DIR + "'";
+                              "' '" + IMI_SOURCE_DIR + "' '" + IMI_SHARED_DIR + "' '" + name + "'";
   const int rc = std::system(command.c_str());
   flock(lock, LOCK_UN);
   close(lock);
@@ -33,7 +36,7 @@ std::string ServeTestModel(std::string* skip_reason) {
     return "";
   }
   if (rc != 0) return "";
-  return fixture_dir + "/tiny-bert";
+  return fixture_dir + "/" + name;
 }
 
 }  // namespace imi::testing
