@@ -267,7 +267,7 @@ int RunFts5(const std::string& path, const imi::analysis::Analyzer& analyzer, co
 
 int RunPgFts(const std::string& dsn, const imi::analysis::Analyzer& analyzer, const std::vector<std::string>& chunks,
              const std::vector<std::string>& queries) {
-  auto conn = imi::store::PgConnection::Connect(dsn);
+  auto conn = imi::store::PgConnection::Connect(dsn, imi::store::PgDeadlines{5000, 600000}, nullptr);
   if (!conn.ok()) return Fail(conn.status().ToString());
   imi::store::PgConnection& c = **conn;
   (void)c.Run("DROP TABLE IF EXISTS bench_fts");

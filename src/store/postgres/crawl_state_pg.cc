@@ -195,7 +195,7 @@ class PgCrawlState final : public CrawlStateStore {
 
 Result<std::unique_ptr<CrawlStateStore>> OpenPostgresCrawlState(const std::string& dsn) {
   if (dsn.empty()) return Status::InvalidArgument("empty PostgreSQL DSN; pass --pg or set IMI_PG_DSN");
-  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(dsn));
+  IMI_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(dsn, PgDeadlines{}, nullptr));
   auto state = std::make_unique<PgCrawlState>(std::move(conn));
   IMI_RETURN_IF_ERROR(state->Init());
   return std::unique_ptr<CrawlStateStore>(std::move(state));
