@@ -83,7 +83,7 @@ Result<HttpResponse> HandleEmbedGet(RouteContext& ctx, const HttpRequest& reques
 Result<HttpResponse> HandleEmbedPost(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(nlohmann::json body,
                        ParseObjectBody(request, {"texts", "inputs", "normalize", "truncate", "truncation_direction",
-                                                 "prompt_name", "dimensions"}));
+                                                 "prompt_name", "dimensions", "output"}));
   const bool original = body.contains("texts");
   const bool tei = body.contains("inputs");
   if (tei && !original) ctx.family = ApiFamily::kTei;

@@ -85,8 +85,11 @@ class StoreHostileTest : public ::testing::Test {
   std::string Top(const std::string& store, const std::string& query, std::string* err = nullptr) {
     Ran search = Imi({"search", "--collection", "c", "--store", store, "--model", model_, "--json", "-k", "1", query});
     if (err) *err += search.err;
-    json hits = json::parse(search.out, nullptr, false);
-    if (search.exit_code != 0 || !hits.is_array() || hits.empty()) return "";
+    // --json prints the HTTP API's search response: {"results": [...], ...}.
+    json out = json::parse(search.out, nullptr, false);
+    if (search.exit_code != 0 || !out.is_object() || !out.contains("results")) return "";
+    const json& hits = out["results"];
+    if (!hits.is_array() || hits.empty()) return "";
     return hits[0].value("id", "");
   }
 
@@ -194,7 +197,7 @@ TEST_F(StoreHostileTest, DeeplyNestedJsonLinesAreRefusedBeforeStoring) {
   Ran search = Imi({"search", "--collection", "c", "--store", store, "--model", model_, "--json", "--filter",
                     "{\"k\": \"v\"}", "浅い"});
   ASSERT_EQ(search.exit_code, 0) << search.err;
-  json hits = json::parse(search.out);
+  json hits = json::parse(search.out)["results"];
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0]["id"], "ok");
 }
