@@ -5,6 +5,7 @@
 
 #include "analysis/analyzer.h"
 #include "store/lexical_analysis.h"
+#include "store/rescore.h"
 
 namespace imi::store {
 
@@ -57,8 +58,9 @@ Result<SearchMode> ParseSearchMode(std::string_view name) {
   if (name == "lexical") return SearchMode::kLexical;
   if (name == "sparse") return SearchMode::kSparse;
   if (name == "hybrid") return SearchMode::kHybrid;
+  if (name == "m3") return SearchMode::kM3;
   return Status::InvalidArgument("unknown search mode \"" + std::string(name) +
-                                 "\"; use dense, lexical, sparse or hybrid");
+                                 "\"; use dense, lexical, sparse, hybrid or m3");
 }
 
 std::string_view SearchModeName(SearchMode mode) {
@@ -67,6 +69,7 @@ std::string_view SearchModeName(SearchMode mode) {
     case SearchMode::kLexical: return "lexical";
     case SearchMode::kSparse: return "sparse";
     case SearchMode::kHybrid: return "hybrid";
+    case SearchMode::kM3: return "m3";
   }
   return "dense";
 }
@@ -85,6 +88,7 @@ Result<ModeSearchResponse> SearchByMode(VectorStore* store, const std::string& c
       return Status::InvalidArgument("fusion weight of \"" + name + "\" must be between 0 and 1000000");
     }
   }
+  if (request.mode == SearchMode::kM3) return SearchM3(store, collection, request);
   const bool hybrid = request.mode == SearchMode::kHybrid;
   const std::string_view mode_name = SearchModeName(request.mode);
   IMI_ASSIGN_OR_RETURN(CollectionInfo info, store->GetCollection(collection));

@@ -17,9 +17,11 @@ namespace imi::store {
 
 // The four ways to search a collection (docs/lexical.md): by meaning
 // (dense vector), by words (BM25), by a sparse vector, or all of them fused.
-enum class SearchMode { kDense, kLexical, kSparse, kHybrid };
+// m3: bge-m3's dense and sparse retrieval rescored with all three of its
+// scores (store/rescore.h).
+enum class SearchMode { kDense, kLexical, kSparse, kHybrid, kM3 };
 
-// "dense", "lexical", "sparse", "hybrid"; InvalidArgument otherwise.
+// "dense", "lexical", "sparse", "hybrid", "m3"; InvalidArgument otherwise.
 Result<SearchMode> ParseSearchMode(std::string_view name);
 std::string_view SearchModeName(SearchMode mode);
 
@@ -41,6 +43,9 @@ struct ModeSearchRequest {
   int ef_search = 0;             // dense only
   lexical::FusionSpec fusion;    // hybrid only
   int depth = 0;                 // hybrid: documents taken from each component; 0 = max(k, 100)
+                                 // m3: candidates rescored (each component's depth too); 0 = max(k, 100)
+  MultiVector colbert;           // m3: the query's ColBERT vectors (empty: no colbert score)
+  M3Weights m3_weights;          // m3 only
   bool highlights = true;        // with text included and a lexical query
 };
 
@@ -56,6 +61,7 @@ struct ModeSearchResponse {
   Metric metric = Metric::kCosine;
   bool exact = false;
   std::vector<std::string> components;  // in the order they ran
+  int reranked = 0;                     // documents reordered by a cross-encoder (store/rescore.h)
   std::vector<ModeSearchHit> hits;
 };
 

@@ -137,6 +137,14 @@ Status PrepareBatch(const CollectionSpec& spec, std::vector<Document>* docs) {
       IMI_RETURN_IF_ERROR(CheckVector(spec, chunk.vector, where + " chunk " + std::to_string(chunk.ordinal)));
     }
     for (Chunk& chunk : doc.chunks) {
+      if (!chunk.colbert.empty()) {
+        if (spec.colbert == MultiVectorEncoding::kNone) {
+          return Status::FailedPrecondition("collection \"" + spec.name +
+                                            "\" keeps no ColBERT vectors (it was created without \"colbert\")");
+        }
+        IMI_RETURN_IF_ERROR(
+            ValidateMultiVector(chunk.colbert, "colbert").WithContext(where + " chunk " + std::to_string(chunk.ordinal)));
+      }
       if (chunk.sparse.empty()) continue;
       IMI_RETURN_IF_ERROR(lexical::CanonicalizeSparse(&chunk.sparse, "sparse")
                               .WithContext(where + " chunk " + std::to_string(chunk.ordinal)));

@@ -14,6 +14,7 @@
 #include "lexical/sparse_vector.h"
 #include "store/filter.h"
 #include "store/metric.h"
+#include "store/multivector.h"
 
 namespace imi::store {
 
@@ -34,6 +35,9 @@ struct CollectionSpec {
   int dimension = 0;
   Metric metric = Metric::kCosine;  // default metric of searches
   LexicalSpec lexical;              // set at creation; changed by SetLexical
+  // Whether and how chunks keep ColBERT token vectors (bge-m3); set at
+  // creation. kNone: chunks carrying them are refused.
+  MultiVectorEncoding colbert = MultiVectorEncoding::kNone;
 };
 
 // A collection as stored, with its current sizes.
@@ -52,6 +56,7 @@ struct Chunk {
   int64_t end_offset = 0;
   std::vector<float> vector;
   lexical::SparseVector sparse;  // optional user-given sparse vector (empty = none)
+  MultiVector colbert;           // optional token vectors, stored in the collection's encoding
 };
 
 // A document to upsert or as read back. An empty id on upsert asks the store
@@ -168,6 +173,12 @@ class VectorStore {
   virtual Status DeleteDocument(const std::string& collection, const std::string& id) = 0;
 
   virtual Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) = 0;
+
+  // The chunks of the named documents (ordinal, text, offsets, vector,
+  // sparse and ColBERT vectors, decoded to float32), for rescoring search
+  // candidates: one Document per id found (id and chunks only), in the
+  // order of `ids`; absent ids are left out. At most 10000 ids.
+  virtual Result<std::vector<Document>> GetChunks(const std::string& collection, const std::vector<std::string>& ids) = 0;
 
   // Documents matching `request.filter` (text and metadata, no chunks), at
   // most `limit`, after the cursor, in bytewise id order. InvalidArgument for

@@ -1,6 +1,8 @@
 // Embedded backend: listing, counting, deleting by filter and metadata
 // patches. Filters compile to SQLite SQL over documents.metadata, as in the
 // exact search.
+#include <cstring>
+
 #include "store/embedded/embedded_store.h"
 
 namespace imi::store {
@@ -151,6 +153,60 @@ Result<nlohmann::json> EmbeddedStore::PatchMetadata(const std::string& collectio
   IMI_RETURN_IF_ERROR(put.Run());
   IMI_RETURN_IF_ERROR(txn->Commit());
   return metadata;
+}
+
+}  // namespace imi::store
+
+namespace imi::store {
+
+Result<std::vector<Document>> EmbeddedStore::GetChunks(const std::string& collection,
+                                                       const std::vector<std::string>& ids) {
+  if (ids.size() > 10000) return Status::InvalidArgument("at most 10000 documents per GetChunks");
+  IMI_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  SqliteDb* db = reader->get();
+  IMI_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db, false));
+  IMI_ASSIGN_OR_RETURN(Row row, FindCollection(db, collection));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement st,
+                       SqliteStatement::Prepare(db, "SELECT c.ordinal, c.text, c.start_offset, c.end_offset, c.vector, "
+                                                    "s.vector, b.vectors FROM chunks c "
+                                                    "LEFT JOIN chunk_sparse s ON s.chunk_id = c.id "
+                                                    "LEFT JOIN chunk_colbert b ON b.chunk_id = c.id "
+                                                    "WHERE c.collection_id = ?1 AND c.document_id = ?2 ORDER BY c.ordinal"));
+  std::vector<Document> out;
+  for (const std::string& id : ids) {
+    st.Reset();
+    st.BindInt(1, row.id);
+    st.BindText(2, id);
+    Document doc;
+    doc.id = id;
+    while (true) {
+      IMI_ASSIGN_OR_RETURN(bool more, st.Step());
+      if (!more) break;
+      Chunk chunk;
+      chunk.ordinal = static_cast<int>(st.Int(0));
+      chunk.text = st.Text(1);
+      chunk.start_offset = st.Int(2);
+      chunk.end_offset = st.Int(3);
+      size_t bytes = 0;
+      const void* blob = st.Blob(4, &bytes);
+      chunk.vector.resize(bytes / sizeof(float));
+      if (bytes) std::memcpy(chunk.vector.data(), blob, chunk.vector.size() * sizeof(float));
+      const std::string where = "document \"" + id + "\" chunk " + std::to_string(chunk.ordinal);
+      if (!st.IsNull(5)) {
+        blob = st.Blob(5, &bytes);
+        IMI_RETURN_IF_ERROR(lexical::DecodeSparse(std::string_view(static_cast<const char*>(blob), bytes), &chunk.sparse)
+                                .WithContext(where));
+      }
+      if (!st.IsNull(6)) {
+        blob = st.Blob(6, &bytes);
+        IMI_RETURN_IF_ERROR(
+            DecodeMultiVector(std::string_view(static_cast<const char*>(blob), bytes), &chunk.colbert).WithContext(where));
+      }
+      doc.chunks.push_back(std::move(chunk));
+    }
+    if (!doc.chunks.empty()) out.push_back(std::move(doc));
+  }
+  return out;
 }
 
 }  // namespace imi::store

@@ -12,7 +12,7 @@ namespace imi::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr int kBusyTimeoutMs = 10000;
 // WAL pages after which a commit waits for the readers of older snapshots
 // and truncates the WAL (16 MiB of 4 KiB pages): readers that always
@@ -100,9 +100,19 @@ CREATE TABLE chunk_sparse(
 UPDATE imi_meta SET value = '2' WHERE key = 'schema_version';
 )sql";
 
+// Version 3 (docs/store-format.md): ColBERT token vectors per chunk (bge-m3),
+// stored in the collection's encoding.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE collections ADD COLUMN colbert TEXT NOT NULL DEFAULT 'none';
+CREATE TABLE chunk_colbert(
+  chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+  vectors BLOB NOT NULL);
+UPDATE imi_meta SET value = '3' WHERE key = 'schema_version';
+)sql";
+
 constexpr const char* kCollectionColumns =
     "id, name, model_id, model_revision, dimension, metric, document_count, chunk_count, data_version, lexical, "
-    "lexical_version";
+    "lexical_version, colbert";
 
 bool SameLexical(const LexicalSpec& a, const LexicalSpec& b) {
   return a.analyzers == b.analyzers && a.bm25.k1 == b.bm25.k1 && a.bm25.b == b.bm25.b;
@@ -160,10 +170,13 @@ Status EmbeddedStore::Init() {
     IMI_ASSIGN_OR_RETURN(SqliteStatement version, SqliteStatement::Prepare(
                                                       writer_.get(), "SELECT value FROM imi_meta WHERE key='schema_version'"));
     IMI_ASSIGN_OR_RETURN(bool have, version.Step());
-    const bool version_1 = have && version.Text(0) == "1";
+    const std::string found_version = have ? version.Text(0) : "";
     version.Reset();
-    if (version_1) {
+    if (found_version == "1") {
       IMI_RETURN_IF_ERROR(writer_->Exec(kSchemaV2).WithContext("cannot migrate " + db_path_ + " to schema version 2"));
+    }
+    if (found_version == "1" || found_version == "2") {
+      IMI_RETURN_IF_ERROR(writer_->Exec(kSchemaV3).WithContext("cannot migrate " + db_path_ + " to schema version 3"));
     }
     IMI_RETURN_IF_ERROR(txn->Commit());
   }
@@ -173,7 +186,7 @@ Status EmbeddedStore::Init() {
   IMI_ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found || get.Text(0) != std::to_string(kSchemaVersion)) {
     return Status::FailedPrecondition("store " + options_.directory + " has schema version " +
-                                      (found ? get.Text(0) : std::string("(none)")) + "; this imi reads versions 1 and " +
+                                      (found ? get.Text(0) : std::string("(none)")) + "; this imi reads versions 1 to " +
                                       std::to_string(kSchemaVersion));
   }
   get.Reset();
@@ -222,6 +235,7 @@ Result<EmbeddedStore::Row> EmbeddedStore::FindCollection(SqliteDb* db, const std
   row.data_version = static_cast<uint64_t>(st.Int(8));
   IMI_ASSIGN_OR_RETURN(row.info.spec.lexical, LexicalSpecFromJson(st.Text(9)));
   row.lexical_version = static_cast<uint64_t>(st.Int(10));
+  IMI_ASSIGN_OR_RETURN(row.info.spec.colbert, ParseMultiVectorEncoding(st.Text(11)));
   return row;
 }
 
@@ -253,24 +267,27 @@ Status EmbeddedStore::CreateCollection(const CollectionSpec& requested) {
   if (existing.ok()) {
     const CollectionSpec& have = existing->info.spec;
     if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
-        have.dimension == spec.dimension && have.metric == spec.metric && SameLexical(have.lexical, spec.lexical))
+        have.dimension == spec.dimension && have.metric == spec.metric && SameLexical(have.lexical, spec.lexical) &&
+        have.colbert == spec.colbert)
       return Status::Ok();
     return Status::AlreadyExists("collection \"" + spec.name + "\" exists with model " + have.model_id + "@" +
                                  have.model_revision + ", dimension " + std::to_string(have.dimension) +
                                  ", metric " + std::string(MetricName(have.metric)) + ", " +
-                                 DescribeLexical(have.lexical));
+                                 DescribeLexical(have.lexical) + ", ColBERT " +
+                                 std::string(MultiVectorEncodingName(have.colbert)));
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   IMI_ASSIGN_OR_RETURN(SqliteStatement st,
                        SqliteStatement::Prepare(writer_.get(),
                                                 "INSERT INTO collections(name, model_id, model_revision, dimension, "
-                                                "metric, lexical) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+                                                "metric, lexical, colbert) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   st.BindText(1, spec.name);
   st.BindText(2, spec.model_id);
   st.BindText(3, spec.model_revision);
   st.BindInt(4, spec.dimension);
   st.BindText(5, MetricName(spec.metric));
   st.BindText(6, lexical);
+  st.BindText(7, MultiVectorEncodingName(spec.colbert));
   IMI_RETURN_IF_ERROR(st.Run());
   return txn->Commit();
 }
@@ -361,6 +378,8 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
   IMI_ASSIGN_OR_RETURN(SqliteStatement add_chunk,
                        SqliteStatement::Prepare(db, "INSERT INTO chunks(collection_id, document_id, ordinal, text, "
                                                     "start_offset, end_offset, vector) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  IMI_ASSIGN_OR_RETURN(SqliteStatement add_colbert,
+                       SqliteStatement::Prepare(db, "INSERT INTO chunk_colbert(chunk_id, vectors) VALUES(?1, ?2)"));
   std::vector<int64_t> removed;
   std::vector<std::pair<int64_t, const float*>> added;
   std::vector<AddedChunk> added_lexical;
@@ -417,6 +436,13 @@ Result<UpsertResult> EmbeddedStore::Upsert(const std::string& collection, std::v
       IMI_RETURN_IF_ERROR(add_chunk.Run());
       const int64_t chunk_id = db->LastInsertRowid();
       added.emplace_back(chunk_id, chunk.vector.data());
+      if (!chunk.colbert.empty()) {
+        const std::string blob = EncodeMultiVector(chunk.colbert, row.info.spec.colbert);
+        add_colbert.Reset();
+        add_colbert.BindInt(1, chunk_id);
+        add_colbert.BindBlob(2, blob.data(), blob.size());
+        IMI_RETURN_IF_ERROR(add_colbert.Run());
+      }
       const std::vector<lexical::TermCounts>& chunk_terms = lexical ? terms[d][c] : no_terms;
       IMI_RETURN_IF_ERROR(WriteLexicalRows(db, chunk_id, chunk_terms, chunk.sparse));
       added_lexical.push_back(AddedChunk{{chunk_id, doc.id, chunk.ordinal}, &chunk_terms, &chunk.sparse});

@@ -38,6 +38,7 @@ class EmbeddedStore : public VectorStore {
   Result<Document> GetDocument(const std::string& collection, const std::string& id) override;
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
+  Result<std::vector<Document>> GetChunks(const std::string& collection, const std::vector<std::string>& ids) override;
   Result<SearchResponse> SearchLexical(const std::string& collection, const LexicalSearchRequest& request) override;
   Result<SearchResponse> SearchSparse(const std::string& collection, const SparseSearchRequest& request) override;
   Status SetLexical(const std::string& collection, const LexicalSpec& lexical) override;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "store/lexical_analysis.h"
+#include "store/postgres/pg_colbert.h"
 #include "store/postgres/pg_lexical.h"
 #include "store/postgres/pg_transaction.h"
 #include "store/rank.h"
@@ -16,7 +17,7 @@ namespace imi::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 // Serialises schema changes between imi processes sharing a database.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7243911)";
 // pgvector indexes at most 2000 dimensions; larger collections scan exactly.
@@ -257,6 +258,7 @@ Status PgStore::Migrate() {
       IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO imi_schema VALUES (1)"));
     }
     if (version < 2) IMI_RETURN_IF_ERROR(pg_lexical::Migrate(conn));
+    if (version < 3) IMI_RETURN_IF_ERROR(pg_colbert::Migrate(conn));
     return txn.Commit();
   });
 }
@@ -264,7 +266,7 @@ Status PgStore::Migrate() {
 Result<PgStore::Row> PgStore::FindCollection(PgConnection& conn, const std::string& name) {
   IMI_RETURN_IF_ERROR(ValidateCollectionName(name));
   IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id, name, model_id, model_revision, dimension, metric, "
-                                             "lexical::text, lexical_version FROM imi_collections WHERE name = $1",
+                                             "lexical::text, lexical_version, colbert FROM imi_collections WHERE name = $1",
                                              {name}));
   if (r.rows() == 0) return Status::NotFound("no collection named \"" + name + "\"");
   Row row;
@@ -276,6 +278,7 @@ Result<PgStore::Row> PgStore::FindCollection(PgConnection& conn, const std::stri
   IMI_ASSIGN_OR_RETURN(row.spec.metric, ParseMetric(r.Text(0, 5)));
   IMI_ASSIGN_OR_RETURN(row.spec.lexical, LexicalSpecFromJson(r.Text(0, 6)));
   row.lexical_version = r.Int(0, 7);
+  IMI_ASSIGN_OR_RETURN(row.spec.colbert, ParseMultiVectorEncoding(r.Text(0, 8)));
   return row;
 }
 
@@ -304,7 +307,7 @@ Status PgStore::CreateCollection(const CollectionSpec& requested) {
       const bool same_lexical = have.lexical.analyzers == spec.lexical.analyzers &&
                                 have.lexical.bm25.k1 == spec.lexical.bm25.k1 && have.lexical.bm25.b == spec.lexical.bm25.b;
       if (have.model_id == spec.model_id && have.model_revision == spec.model_revision &&
-          have.dimension == spec.dimension && have.metric == spec.metric && same_lexical)
+          have.dimension == spec.dimension && have.metric == spec.metric && same_lexical && have.colbert == spec.colbert)
         return Status::Ok();
       std::string analyzers;
       for (const std::string& a : have.lexical.analyzers) analyzers += (analyzers.empty() ? "" : ",") + a;
@@ -312,15 +315,16 @@ Status PgStore::CreateCollection(const CollectionSpec& requested) {
                                    have.model_revision + ", dimension " + std::to_string(have.dimension) +
                                    ", metric " + std::string(MetricName(have.metric)) + ", analyzers [" + analyzers +
                                    "], BM25 k1 " + std::to_string(have.lexical.bm25.k1) + " b " +
-                                   std::to_string(have.lexical.bm25.b));
+                                   std::to_string(have.lexical.bm25.b) + ", ColBERT " +
+                                   std::string(MultiVectorEncodingName(have.colbert)));
     }
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
     IMI_ASSIGN_OR_RETURN(PgResult r, conn.Exec("INSERT INTO imi_collections (name, model_id, model_revision, "
-                                               "dimension, metric, lexical) VALUES ($1, $2, $3, $4, $5, $6::jsonb) "
+                                               "dimension, metric, lexical, colbert) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) "
                                                "RETURNING id",
                                                {spec.name, spec.model_id, spec.model_revision,
                                                 std::to_string(spec.dimension), std::string(MetricName(spec.metric)),
-                                                lexical}));
+                                                lexical, std::string(MultiVectorEncodingName(spec.colbert))}));
     int64_t id = r.Int(0, 0);
     std::string docs = DocsTable(id), chunks = ChunksTable(id);
     IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + docs +
@@ -329,7 +333,7 @@ Status PgStore::CreateCollection(const CollectionSpec& requested) {
     IMI_RETURN_IF_ERROR(conn.Run("CREATE TABLE " + chunks + " (id bigserial PRIMARY KEY, document_id text NOT NULL REFERENCES " +
                                  docs + " (id) ON DELETE CASCADE, ordinal integer NOT NULL, text text NOT NULL, "
                                  "start_offset bigint NOT NULL, end_offset bigint NOT NULL, metadata jsonb NOT NULL, "
-                                 "embedding vector(" + std::to_string(spec.dimension) + ") NOT NULL, sparse sparsevec)"));
+                                 "embedding vector(" + std::to_string(spec.dimension) + ") NOT NULL, sparse sparsevec, colbert bytea)"));
     IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " (document_id)"));
     if (spec.dimension <= kMaxIndexedDimension) {
       IMI_RETURN_IF_ERROR(conn.Run("CREATE INDEX ON " + chunks + " USING hnsw (embedding " +
@@ -418,6 +422,7 @@ Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<
       std::vector<std::string> ids, texts, metadata;
       std::vector<std::string> c_doc, c_ordinal, c_text, c_start, c_end, c_metadata, c_vector;
       std::vector<const lexical::SparseVector*> c_sparse;
+      std::vector<const MultiVector*> c_colbert;
       for (size_t i = begin; i < end; ++i) {
         const Document& doc = docs[i];
         ids.push_back(doc.id);
@@ -432,6 +437,7 @@ Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<
           c_metadata.push_back(metadata.back());
           c_vector.push_back(VectorLiteral(chunk.vector));
           c_sparse.push_back(&chunk.sparse);
+          c_colbert.push_back(&chunk.colbert);
         }
       }
       IMI_RETURN_IF_ERROR(conn.Run("INSERT INTO " + docs_table + " (id, text, metadata) SELECT * FROM "
@@ -443,12 +449,14 @@ Result<UpsertResult> PgStore::Upsert(const std::string& collection, std::vector<
       IMI_ASSIGN_OR_RETURN(
           PgResult inserted,
           conn.Exec("INSERT INTO " + chunks_table +
-                        " (document_id, ordinal, text, start_offset, end_offset, metadata, embedding, sparse) "
+                        " (document_id, ordinal, text, start_offset, end_offset, metadata, embedding, sparse, colbert) "
                         "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::bigint[], "
-                        "$5::bigint[], $6::jsonb[], $7::vector[], $8::sparsevec[]) RETURNING id, document_id, ordinal",
+                        "$5::bigint[], $6::jsonb[], $7::vector[], $8::sparsevec[], $9::bytea[]) "
+                        "RETURNING id, document_id, ordinal",
                     {ArrayLiteral(c_doc), ArrayLiteral(c_ordinal), ArrayLiteral(c_text), ArrayLiteral(c_start),
                      ArrayLiteral(c_end), ArrayLiteral(c_metadata), ArrayLiteral(c_vector),
-                     pg_lexical::SparseArrayLiteral(c_sparse)}));
+                     pg_lexical::SparseArrayLiteral(c_sparse),
+                     pg_colbert::ByteaArrayLiteral(c_colbert, row.spec.colbert)}));
       if (!lexical) continue;
       std::map<std::pair<std::string, int>, int64_t> chunk_ids;
       for (int r = 0; r < inserted.rows(); ++r) {

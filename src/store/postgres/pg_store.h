@@ -32,6 +32,8 @@ class PgStore : public VectorStore {
   Result<Document> GetDocument(const std::string& collection, const std::string& id) override;
   Status DeleteDocument(const std::string& collection, const std::string& id) override;
   Result<SearchResponse> Search(const std::string& collection, const SearchRequest& request) override;
+  // pg_colbert.cc
+  Result<std::vector<Document>> GetChunks(const std::string& collection, const std::vector<std::string>& ids) override;
   // Lexical and sparse search and SetLexical live in pg_lexical.cc.
   Result<SearchResponse> SearchLexical(const std::string& collection, const LexicalSearchRequest& request) override;
   Result<SearchResponse> SearchSparse(const std::string& collection, const SparseSearchRequest& request) override;
