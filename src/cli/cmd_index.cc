@@ -34,6 +34,8 @@ struct IndexFlags {
   double bm25_b = 0.75;
   size_t max_document_bytes = search::InputLimits().max_document_bytes;
   bool strict = false;
+  bool colbert = false;
+  std::string colbert_encoding = "float16";
   std::vector<std::string> paths;
 };
 
@@ -42,6 +44,9 @@ constexpr int64_t kAnnounceIndexChunks = 10000;
 // A batch is written once its texts hold this much, whatever --batch says,
 // so that memory follows the data written at once, not the batch count.
 constexpr size_t kBatchTextBytes = 8 * 1024 * 1024;
+// With ColBERT vectors (about 4 KB per token for bge-m3 before they are
+// stored) a batch holds at most this much text.
+constexpr size_t kColbertBatchTextBytes = 64 * 1024;
 
 // Loads (or builds) the collection's ANN index so that writes update it in
 // place and the next search does not rebuild it; announced when large.
@@ -69,6 +74,8 @@ std::string Files(size_t n) { return std::to_string(n) + (n == 1 ? " file" : " f
 Status RunIndex(const IndexFlags& flags) {
   IMI_ASSIGN_OR_RETURN(store::Metric metric, store::ParseMetric(flags.metric));
   IMI_ASSIGN_OR_RETURN(store::LexicalSpec lexical, ParseLexicalFlags(flags.analyzers, flags.bm25_k1, flags.bm25_b));
+  IMI_ASSIGN_OR_RETURN(store::MultiVectorEncoding colbert, store::ParseMultiVectorEncoding(flags.colbert_encoding));
+  if (!flags.colbert) colbert = store::MultiVectorEncoding::kNone;
   if (flags.max_document_bytes == 0) return Status::InvalidArgument("--max-document-bytes must be at least 1");
   const std::vector<search::InputFile> files = search::ListInputFiles(flags.paths);
   if (files.empty()) return Status::InvalidArgument("no .txt, .md, .html or .jsonl files under the given paths");
@@ -81,15 +88,25 @@ Status RunIndex(const IndexFlags& flags) {
   std::string tokenizer_path = flags.tokenizer.empty() ? info.root : flags.tokenizer;
   IMI_ASSIGN_OR_RETURN(auto index, search::SemanticIndex::Open(*embedder, tokenizer_path, store.get(), flags.collection,
                                                                metric, flags.chunk_tokens, flags.overlap_tokens,
-                                                               &lexical));
+                                                               &lexical, colbert));
   IMI_ASSIGN_OR_RETURN(store::CollectionInfo collection, store->GetCollection(flags.collection));
   const std::string analyzers = JoinAnalyzers(collection.spec.lexical.analyzers);
   if (collection.spec.lexical.analyzers != lexical.analyzers) {
     std::fprintf(stderr, "imi index: collection %s keeps its lexical analyzers (%s); change them with imi reindex "
                          "--lexical --analyzers ...\n", flags.collection.c_str(), analyzers.c_str());
   }
-  std::fprintf(stderr, "imi index: %s -> collection %s (%s, %zu dimensions)\n", Files(files.size()).c_str(),
-               flags.collection.c_str(), info.id.c_str(), info.dimension);
+  std::string outputs = "dense";
+  if (info.outputs & model::kSparseOutput) outputs += " + sparse";
+  if (collection.spec.colbert != store::MultiVectorEncoding::kNone) {
+    outputs += " + ColBERT (" + std::string(store::MultiVectorEncodingName(collection.spec.colbert)) + ")";
+  } else if (flags.colbert) {
+    std::fprintf(stderr, "imi index: collection %s was created without ColBERT vectors; --colbert applies to new "
+                         "collections\n", flags.collection.c_str());
+  }
+  std::fprintf(stderr, "imi index: %s -> collection %s (%s, %zu dimensions; %s)\n", Files(files.size()).c_str(),
+               flags.collection.c_str(), info.id.c_str(), info.dimension, outputs.c_str());
+  const size_t batch_text_bytes =
+      collection.spec.colbert != store::MultiVectorEncoding::kNone ? kColbertBatchTextBytes : kBatchTextBytes;
   // An index loaded now takes this run's writes incrementally; otherwise the
   // first search after them would rebuild it from every stored vector.
   IMI_RETURN_IF_ERROR(PrepareIndex(store.get(), flags.collection, "loading"));
@@ -127,7 +144,7 @@ Status RunIndex(const IndexFlags& flags) {
       search::FileOutcome outcome = search::ForEachDocument(file.path, limits, [&](search::SourceDocument doc) {
         pending_bytes += doc.text.size();
         pending.push_back(std::move(doc));
-        if (pending.size() >= flags.batch_documents || pending_bytes >= kBatchTextBytes) return flush();
+        if (pending.size() >= flags.batch_documents || pending_bytes >= batch_text_bytes) return flush();
         return Status::Ok();
       });
       if (!outcome.sink.ok()) return outcome.sink.WithContext(search::PrintablePath(file.path));
@@ -193,6 +210,11 @@ void AddIndexCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--bm25-b", flags->bm25_b, "BM25 b of a new collection (default 0.75)");
   cmd->add_option("--max-document-bytes", flags->max_document_bytes,
                   "Largest .txt/.md/.html file or .jsonl line (default 16777216 = 16 MiB)");
+  cmd->add_flag("--colbert", flags->colbert,
+                "bge-m3: also store each chunk's ColBERT token vectors (for --mode m3 search) in a new collection");
+  cmd->add_option("--colbert-encoding", flags->colbert_encoding,
+                  "How --colbert stores them: float16 (default), int8 (one scale per vector) or float32")
+      ->check(CLI::IsMember({"float16", "int8", "float32"}));
   cmd->add_flag("--strict", flags->strict,
                 "Stop at the first file that cannot be read instead of skipping it (the files before it stay stored)");
   cmd->add_option("paths", flags->paths, "Files or directories")->required();

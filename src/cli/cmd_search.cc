@@ -11,9 +11,11 @@
 #include "base/utf8.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "model/cross_encoder.h"
 #include "model/embedder.h"
 #include "search/semantic_index.h"
 #include "server/search_request.h"
+#include "store/rescore.h"
 #include "store/search_modes.h"
 #include "store/vector_store.h"
 
@@ -36,6 +38,9 @@ struct SearchFlags {
   double rrf_k = 60;
   std::string weights;
   int depth = 0;
+  std::string m3_weights;
+  std::string reranker;
+  int rerank_top = 0;
   int k = 5;
   bool exact = false;
   bool json = false;
@@ -80,6 +85,51 @@ Result<std::map<std::string, double>> ParseWeights(const std::string& text) {
   return out;
 }
 
+// "d,s,c": compute_score's weights for dense, sparse and colbert.
+Result<store::M3Weights> ParseM3Weights(const std::string& text) {
+  store::M3Weights w;
+  double* slots[3] = {&w.dense, &w.sparse, &w.colbert};
+  std::stringstream in(text);
+  std::string item;
+  size_t n = 0;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (n >= 3 || item.empty() || *end != '\0') {
+      return Status::InvalidArgument("--m3-weights takes three numbers dense,sparse,colbert, e.g. 0.4,0.2,0.4; got \"" +
+                                     text + "\"");
+    }
+    *slots[n++] = v;
+  }
+  if (n != 3) return Status::InvalidArgument("--m3-weights takes three numbers dense,sparse,colbert, e.g. 0.4,0.2,0.4");
+  IMI_RETURN_IF_ERROR(store::ValidateM3Weights(w));
+  return w;
+}
+
+// Reranks the first --rerank-top hits with the cross-encoder in --reranker.
+Status Rerank(const SearchFlags& flags, store::VectorStore* store, store::ModeSearchRequest request,
+              store::ModeSearchResponse* response) {
+  model::CrossEncoderConfig config;
+  config.model_path = flags.reranker;
+  IMI_ASSIGN_OR_RETURN(auto reranker, model::CrossEncoder::Load(config));
+  request.k = std::max(request.k, flags.rerank_top);
+  request.include.text = true;
+  IMI_ASSIGN_OR_RETURN(*response, store::SearchByMode(store, flags.collection, request));
+  const size_t top = std::min<size_t>(static_cast<size_t>(flags.rerank_top), response->hits.size());
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < top; ++i) {
+    const store::SearchHit& hit = response->hits[i].hit;
+    texts.push_back(hit.chunk.text.empty() ? hit.text : hit.chunk.text);
+    if (texts.back().empty()) texts.back() = " ";
+  }
+  std::vector<double> scores;
+  if (top > 0) {
+    IMI_ASSIGN_OR_RETURN(model::RerankResult result, reranker->Score(flags.query, texts));
+    for (float logit : result.logits) scores.push_back(reranker->Activate(logit));
+  }
+  return store::ApplyRerank(response, scores, top, static_cast<size_t>(flags.k));
+}
+
 Status RunSearch(const SearchFlags& flags) {
   store::ModeSearchRequest request;
   IMI_ASSIGN_OR_RETURN(request.mode, store::ParseSearchMode(flags.mode));
@@ -109,6 +159,24 @@ Status RunSearch(const SearchFlags& flags) {
   }
   const bool dense = request.mode == store::SearchMode::kDense;
   const bool hybrid = request.mode == store::SearchMode::kHybrid;
+  const bool m3 = request.mode == store::SearchMode::kM3;
+  if (!flags.m3_weights.empty()) {
+    if (!m3) return Status::InvalidArgument("--m3-weights applies to --mode m3");
+    IMI_ASSIGN_OR_RETURN(request.m3_weights, ParseM3Weights(flags.m3_weights));
+  }
+  if (m3 && (flags.model.empty() || flags.query.empty())) {
+    return Status::InvalidArgument("m3 search embeds the query with bge-m3: give --model DIR (the collection's model) "
+                                   "and the query text");
+  }
+  if (flags.rerank_top < 0 || flags.rerank_top > store::kMaxRerankTop) {
+    return Status::InvalidArgument("--rerank-top must be between 1 and " + std::to_string(store::kMaxRerankTop));
+  }
+  if (flags.rerank_top > 0 && flags.reranker.empty()) {
+    return Status::InvalidArgument("--rerank-top needs --reranker DIR (a cross-encoder such as bge-reranker-v2-m3)");
+  }
+  if (!flags.reranker.empty() && flags.query.empty()) {
+    return Status::InvalidArgument("--reranker scores the results against the query text: give it");
+  }
   if (dense && flags.model.empty()) {
     return Status::InvalidArgument("dense search embeds the query: give --model DIR (the collection's model), or "
                                    "use --mode lexical");
@@ -118,15 +186,34 @@ Status RunSearch(const SearchFlags& flags) {
   }
   IMI_ASSIGN_OR_RETURN(auto store, store::OpenVectorStore({flags.store, flags.pg}));
   IMI_RETURN_IF_ERROR(store->GetCollection(flags.collection).status());
-  if (!flags.model.empty() && (dense || hybrid) && !flags.query.empty()) {
+  if (!flags.model.empty() && (dense || hybrid || m3) && !flags.query.empty()) {
     model::EmbedderConfig config;
     config.model_path = flags.model;
     config.tokenizer_path = flags.tokenizer;
     IMI_ASSIGN_OR_RETURN(auto embedder, model::Embedder::Load(config));
     IMI_RETURN_IF_ERROR(search::CheckCollectionModel(*embedder, store.get(), flags.collection));
-    IMI_ASSIGN_OR_RETURN(request.vector, search::EmbedQuery(*embedder, flags.query));
+    if (m3) {
+      const model::OutputSet outputs = embedder->info().outputs;
+      model::EmbedOptions options;
+      if (embedder->info().prompts.count("query")) options.prompt_name = "query";
+      IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder->Embed({flags.query}, options, outputs));
+      request.vector = std::move(embedded.vectors[0]);
+      if (outputs & model::kSparseOutput) request.sparse = search::ToStoreSparse(embedded.sparse[0]);
+      if (outputs & model::kColbertOutput) request.colbert = search::ToStoreMultiVector(std::move(embedded.colbert[0]));
+    } else {
+      IMI_ASSIGN_OR_RETURN(request.vector, search::EmbedQuery(*embedder, flags.query));
+    }
   }
-  IMI_ASSIGN_OR_RETURN(store::ModeSearchResponse response, store::SearchByMode(store.get(), flags.collection, request));
+  store::ModeSearchResponse response;
+  if (flags.reranker.empty()) {
+    IMI_ASSIGN_OR_RETURN(response, store::SearchByMode(store.get(), flags.collection, request));
+  } else {
+    store::ModeSearchRequest with_rerank = request;
+    if (flags.rerank_top == 0) with_rerank.k = request.k;  // default: rerank the k shown
+    SearchFlags f = flags;
+    if (f.rerank_top == 0) f.rerank_top = flags.k;
+    IMI_RETURN_IF_ERROR(Rerank(f, store.get(), with_rerank, &response));
+  }
   if (flags.json) {
     std::printf("%s\n", server::SearchResultsJson(flags.collection, request, response).dump(2).c_str());
     return Status::Ok();
@@ -147,7 +234,7 @@ Status RunSearch(const SearchFlags& flags) {
     std::string title = hit.metadata.value("title", std::string());
     std::printf("%2zu. %.4f  %s%s%s\n", i + 1, hit.score, hit.document_id.c_str(), title.empty() ? "" : "  ",
                 title.c_str());
-    if (response.components.size() > 1 || hybrid) {
+    if (response.components.size() > 1 || hybrid || m3) {
       std::string line;
       for (const std::string& name : response.components) {
         auto it = found.components.find(name);
@@ -178,8 +265,10 @@ void AddSearchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--collection", flags->collection, "Collection to search")->required();
   cmd->add_option("--store", flags->store, "Embedded store directory (default ./imi-data)");
   cmd->add_option("--pg", flags->pg, "PostgreSQL DSN instead of the embedded store (default $IMI_PG_DSN)");
-  cmd->add_option("--mode", flags->mode, "dense (default), lexical, sparse or hybrid")
-      ->check(CLI::IsMember({"dense", "lexical", "sparse", "hybrid"}));
+  cmd->add_option("--mode", flags->mode,
+                  "dense (default), lexical, sparse, hybrid, or m3 (bge-m3: dense + sparse candidates rescored with\n"
+                  "dense, sparse and ColBERT scores)")
+      ->check(CLI::IsMember({"dense", "lexical", "sparse", "hybrid", "m3"}));
   cmd->add_option("--model", flags->model,
                   "Model directory: the collection's model (needed for dense; in hybrid it adds the dense component)");
   cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json (or its directory) for a bare .onnx model");
@@ -192,7 +281,13 @@ void AddSearchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--rrf-k", flags->rrf_k, "RRF rank constant (default 60)");
   cmd->add_option("--weights", flags->weights,
                   "Component weights, e.g. dense=0.7,lexical=0.3 (lexical = every lexical:* component)");
-  cmd->add_option("--depth", flags->depth, "Hybrid: documents taken from each component (default max(k, 100))");
+  cmd->add_option("--depth", flags->depth,
+                  "Hybrid: documents taken from each component; m3: candidates rescored (default max(k, 100))");
+  cmd->add_option("--m3-weights", flags->m3_weights,
+                  "m3: weights of the dense, sparse and ColBERT scores (default 0.4,0.2,0.4, as compute_score)");
+  cmd->add_option("--reranker", flags->reranker,
+                  "Rerank the results with this cross-encoder (a model directory, e.g. bge-reranker-v2-m3)");
+  cmd->add_option("--rerank-top", flags->rerank_top, "With --reranker: candidates reranked (default k, at most 1000)");
   cmd->add_option("-k,--k", flags->k, "Number of documents (default 5)");
   cmd->add_option("--filter", flags->filter, "Metadata filter as JSON, e.g. '{\"lang\": \"ja\"}' (docs/store-format.md)");
   cmd->add_option("--metric", flags->metric, "Dense: cosine, l2, ip or l1 (default: the collection's)");
@@ -204,7 +299,8 @@ void AddSearchCommand(CLI::App& app, int* exit_code) {
       "Examples:\n"
       "  imi search --collection city --model DIR \"断水はいつですか\"\n"
       "  imi search --collection city --mode lexical \"粗大ごみ 申し込み\"\n"
-      "  imi search --collection city --mode hybrid --model DIR \"図書館の休館日\" --weights dense=1,lexical=2");
+      "  imi search --collection city --mode hybrid --model DIR \"図書館の休館日\" --weights dense=1,lexical=2\n"
+      "  imi search --collection city --mode m3 --model BGE_M3_DIR \"ごみの出し方\" --reranker RERANKER_DIR --rerank-top 50");
   cmd->callback([flags, exit_code] {
     const Status s = RunSearch(*flags);
     *exit_code = s.ok() ? 0 : ReportError("search", s);

@@ -28,10 +28,16 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Open(const model::Embedder
                                                            const std::string& tokenizer_path, store::VectorStore* store,
                                                            const std::string& collection, store::Metric metric,
                                                            size_t chunk_tokens, size_t overlap_tokens,
-                                                           const store::LexicalSpec* lexical) {
+                                                           const store::LexicalSpec* lexical,
+                                                           store::MultiVectorEncoding colbert) {
   const model::ModelInfo& info = embedder.info();
   store::CollectionSpec spec{collection, info.id, info.revision.empty() ? "unknown" : info.revision,
                              static_cast<int>(info.dimension), metric, {}};
+  spec.colbert = colbert;
+  if (colbert != store::MultiVectorEncoding::kNone && !(info.outputs & model::kColbertOutput)) {
+    return Status::FailedPrecondition("model " + info.id + " has no ColBERT vectors (bge-m3's colbert_linear head); "
+                                      "index without --colbert");
+  }
   if (lexical != nullptr) {
     spec.lexical = *lexical;
   } else {
@@ -48,7 +54,17 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Open(const model::Embedder
   size_t max_tokens = chunk_tokens ? chunk_tokens : info.max_seq_length;
   if (max_tokens == 0) max_tokens = 512;
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<Chunker> chunker, Chunker::Load(tokenizer_path, max_tokens, overlap_tokens));
-  return std::make_unique<SemanticIndex>(embedder, std::move(chunker), store, collection);
+  IMI_ASSIGN_OR_RETURN(store::CollectionInfo stored, store->GetCollection(collection));
+  auto index = std::make_unique<SemanticIndex>(embedder, std::move(chunker), store, collection);
+  index->outputs_ = model::kDenseOutput | (info.outputs & model::kSparseOutput);
+  if (stored.spec.colbert != store::MultiVectorEncoding::kNone) {
+    if (!(info.outputs & model::kColbertOutput)) {
+      return Status::FailedPrecondition("collection \"" + collection + "\" keeps ColBERT vectors; model " + info.id +
+                                        " has none");
+    }
+    index->outputs_ |= model::kColbertOutput;
+  }
+  return index;
 }
 
 SemanticIndex::SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Chunker> chunker,
@@ -84,14 +100,36 @@ Result<IndexStats> SemanticIndex::Add(std::vector<SourceDocument> docs) {
   if (batch.empty()) return stats;
   model::EmbedOptions options;
   options.prompt_name = PromptFor(embedder_.info(), {"passage", "document"});
-  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder_.Embed(texts, options));
+  IMI_ASSIGN_OR_RETURN(model::EmbedResult embedded, embedder_.Embed(texts, options, outputs_));
   size_t next = 0;
-  for (store::Document& doc : batch)
-    for (store::Chunk& chunk : doc.chunks) chunk.vector = std::move(embedded.vectors[next++]);
+  for (store::Document& doc : batch) {
+    for (store::Chunk& chunk : doc.chunks) {
+      if (outputs_ & model::kSparseOutput) chunk.sparse = ToStoreSparse(embedded.sparse[next]);
+      if (outputs_ & model::kColbertOutput) chunk.colbert = ToStoreMultiVector(std::move(embedded.colbert[next]));
+      chunk.vector = std::move(embedded.vectors[next++]);
+    }
+  }
   stats.documents = batch.size();
   IMI_ASSIGN_OR_RETURN(store::UpsertResult result, store_->Upsert(collection_, std::move(batch)));
   (void)result;
   return stats;
+}
+
+lexical::SparseVector ToStoreSparse(const model::SparseEmbedding& sparse) {
+  lexical::SparseVector out;
+  for (size_t i = 0; i < sparse.ids.size(); ++i) {
+    if (sparse.ids[i] < 0 || !(sparse.weights[i] > 0)) continue;
+    out.indices.push_back(static_cast<uint32_t>(sparse.ids[i]));
+    out.values.push_back(sparse.weights[i]);
+  }
+  return out;
+}
+
+store::MultiVector ToStoreMultiVector(model::MultiVector colbert) {
+  store::MultiVector out;
+  out.dim = colbert.dim;
+  out.values = std::move(colbert.values);
+  return out;
 }
 
 Result<std::vector<float>> EmbedQuery(const model::Embedder& embedder, std::string_view query) {

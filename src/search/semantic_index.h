@@ -29,18 +29,22 @@ class SemanticIndex {
  public:
   // Creates (or checks) `collection` for the embedder's model. chunk_tokens 0
   // means the model's max_seq_length. A new collection gets `lexical` (null:
-  // the default analyser, ja-mecab); an existing one keeps its own.
-  // FailedPrecondition when the collection exists for another model or
-  // dimension.
-  static Result<std::unique_ptr<SemanticIndex>> Open(const model::Embedder& embedder, const std::string& tokenizer_path,
-                                                     store::VectorStore* store, const std::string& collection,
-                                                     store::Metric metric, size_t chunk_tokens, size_t overlap_tokens,
-                                                     const store::LexicalSpec* lexical = nullptr);
+  // the default analyser, ja-mecab) and `colbert` (how it keeps bge-m3's
+  // token vectors); an existing one keeps its own. FailedPrecondition when
+  // the collection exists for another model or dimension, or `colbert` is
+  // asked of a model without ColBERT vectors.
+  static Result<std::unique_ptr<SemanticIndex>> Open(
+      const model::Embedder& embedder, const std::string& tokenizer_path, store::VectorStore* store,
+      const std::string& collection, store::Metric metric, size_t chunk_tokens, size_t overlap_tokens,
+      const store::LexicalSpec* lexical = nullptr,
+      store::MultiVectorEncoding colbert = store::MultiVectorEncoding::kNone);
   // `chunker` may be null for an index used only to Search.
   SemanticIndex(const model::Embedder& embedder, std::unique_ptr<Chunker> chunker, store::VectorStore* store,
                 std::string collection);
 
-  // Chunks, embeds and upserts `docs` as one atomic batch.
+  // Chunks, embeds and upserts `docs` as one atomic batch: with bge-m3's
+  // heads each chunk also gets its sparse weights (always) and token vectors
+  // (when the collection keeps them).
   Result<IndexStats> Add(std::vector<SourceDocument> docs);
 
   // Embeds `query` (with the model's "query" prompt when it has one) and
@@ -52,7 +56,12 @@ class SemanticIndex {
   std::unique_ptr<Chunker> chunker_;
   store::VectorStore* store_;
   std::string collection_;
+  model::OutputSet outputs_ = model::kDenseOutput;  // what Add computes
 };
+
+// bge-m3 outputs in the store's types (only positive weights kept).
+lexical::SparseVector ToStoreSparse(const model::SparseEmbedding& sparse);
+store::MultiVector ToStoreMultiVector(model::MultiVector colbert);
 
 // The query vector of `query`: embedded with the model's "query" prompt
 // when it has one, as Search does.

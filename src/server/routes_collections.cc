@@ -12,6 +12,7 @@
 #include "store/filter.h"
 #include "analysis/analyzer.h"
 #include "store/metric.h"
+#include "store/rescore.h"
 #include "store/search_modes.h"
 #include "store/vector_store.h"
 #include "text/segment.h"
@@ -33,6 +34,7 @@ json CollectionJson(const store::CollectionInfo& info) {
           {"metric", std::string(store::MetricName(info.spec.metric))},
           {"analyzers", info.spec.lexical.analyzers},
           {"bm25", {{"k1", info.spec.lexical.bm25.k1}, {"b", info.spec.lexical.bm25.b}}},
+          {"colbert", std::string(store::MultiVectorEncodingName(info.spec.colbert))},
           {"documents", info.document_count},
           {"chunks", info.chunk_count}};
 }
@@ -68,6 +70,36 @@ Result<std::optional<store::LexicalSpec>> ReadLexical(const json& body) {
   }
   IMI_RETURN_IF_ERROR(store::ValidateLexicalSpec(&lexical));
   return std::optional<store::LexicalSpec>(std::move(lexical));
+}
+
+// "colbert" of a create request: an encoding name, true (the default
+// encoding) or false ("none").
+Result<store::MultiVectorEncoding> ReadColbert(const json& body) {
+  auto it = body.find("colbert");
+  if (it == body.end() || it->is_null()) return store::MultiVectorEncoding::kNone;
+  if (it->is_boolean()) return it->get<bool>() ? store::kDefaultMultiVectorEncoding : store::MultiVectorEncoding::kNone;
+  if (!it->is_string()) {
+    return Status::InvalidArgument("'colbert' must be true, false or \"float16\", \"int8\", \"float32\", \"none\"");
+  }
+  return store::ParseMultiVectorEncoding(it->get<std::string>());
+}
+
+// bge-m3 outputs of the batcher in the store's types.
+lexical::SparseVector ToSparse(const batch::SparseVector& v) {
+  lexical::SparseVector out;
+  for (size_t i = 0; i < v.indices.size(); ++i) {
+    if (v.indices[i] < 0 || !(v.values[i] > 0)) continue;
+    out.indices.push_back(static_cast<uint32_t>(v.indices[i]));
+    out.values.push_back(v.values[i]);
+  }
+  return out;
+}
+
+store::MultiVector ToMultiVector(batch::TokenVectors v) {
+  store::MultiVector out;
+  out.dim = v.dim;
+  out.values = std::move(v.values);
+  return out;
 }
 
 HttpResponse JsonWithStatus(const json& body, int status) {
@@ -239,7 +271,8 @@ Result<HttpResponse> HandleListCollections(RouteContext& ctx, const HttpRequest&
 
 Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(json body, ParseObjectBody(request));
-  IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"name", "metric", "dimension", "model", "analyzers", "bm25"}));
+  IMI_RETURN_IF_ERROR(
+      RejectUnknownFields(body, {"name", "metric", "dimension", "model", "analyzers", "bm25", "colbert"}));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> name, ReadString(body, "name"));
   if (!name.has_value()) return Status::InvalidArgument("'name' is required: POST /collections {\"name\": \"docs\"}");
   IMI_RETURN_IF_ERROR(store::ValidateCollectionName(*name));
@@ -252,6 +285,7 @@ Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest
   IMI_ASSIGN_OR_RETURN(std::optional<size_t> dimension, ReadPositiveInt(body, "dimension"));
   IMI_ASSIGN_OR_RETURN(std::optional<std::string> model, ReadString(body, "model"));
   IMI_ASSIGN_OR_RETURN(std::optional<store::LexicalSpec> lexical, ReadLexical(body));
+  IMI_ASSIGN_OR_RETURN(spec.colbert, ReadColbert(body));
   const batch::BackendInfo* served =
       ctx.service != nullptr && ctx.state == ServeState::kReady ? &ctx.service->backend().info() : nullptr;
   if (model.has_value()) {
@@ -273,6 +307,10 @@ Result<HttpResponse> HandleCreateCollection(RouteContext& ctx, const HttpRequest
     spec.model_id = served->model_id;
     spec.model_revision = served->revision.empty() ? "unknown" : served->revision;
     spec.dimension = static_cast<int>(served->dimension);
+    if (spec.colbert != store::MultiVectorEncoding::kNone && !(served->outputs & batch::kColbertOutput)) {
+      return Status::FailedPrecondition("'colbert' needs a model with ColBERT vectors (bge-m3 with its heads); the "
+                                        "served model " + served->model_id + " has none");
+    }
   }
   IMI_ASSIGN_OR_RETURN(store::VectorStore * vs, RequireStore(ctx));
   Result<store::CollectionInfo> existing = vs->GetCollection(spec.name);
@@ -358,12 +396,42 @@ Result<HttpResponse> HandleUpsertDocuments(RouteContext& ctx, const HttpRequest&
     }
     batch::EmbedOptions options;
     options.prompt_name = PromptFor(model, {"passage", "document"});
+    // bge-m3: sparse weights whenever the model has them, token vectors when
+    // the collection keeps them.
+    options.outputs = batch::kDenseOutput | (model.outputs & batch::kSparseOutput);
+    if (info.spec.colbert != store::MultiVectorEncoding::kNone) {
+      if (!(model.outputs & batch::kColbertOutput)) {
+        return Status::FailedPrecondition("collection \"" + name + "\" keeps ColBERT vectors; the served model " +
+                                          model.model_id + " has none");
+      }
+      options.outputs |= batch::kColbertOutput;
+    }
+    // Token vectors stay in float32 until the write: count them against the
+    // request's memory (a chunk has at most the model's length in tokens and
+    // about one token per byte of text at most, plus the special tokens).
+    size_t colbert_bytes = 0;
+    if (options.outputs & batch::kColbertOutput) {
+      for (const std::string& text : texts) {
+        const size_t tokens = std::min<size_t>(std::max<size_t>(model.max_seq_length, 1), text.size() + 4);
+        colbert_bytes += tokens * model.colbert_dimension * sizeof(float);
+      }
+    }
+    IMI_ASSIGN_OR_RETURN(MemoryCharge colbert_charge,
+                         MemoryCharge::Take(CurrentRequestMemory(), colbert_bytes, "the documents' ColBERT vectors"));
     for (size_t begin = 0; begin < texts.size(); begin += kEmbedSlice) {
       const size_t end = std::min(texts.size(), begin + kEmbedSlice);
       const std::vector<std::string> slice(texts.begin() + static_cast<std::ptrdiff_t>(begin),
                                            texts.begin() + static_cast<std::ptrdiff_t>(end));
       IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(slice, options, "documents"));
-      for (size_t i = begin; i < end; ++i) targets[i]->vector = std::move(outcome.vectors[i - begin]);
+      for (size_t i = begin; i < end; ++i) {
+        store::Chunk& chunk = *targets[i];
+        chunk.vector = std::move(outcome.vectors[i - begin]);
+        // A sparse vector sent with the text wins over the model's.
+        if ((options.outputs & batch::kSparseOutput) && chunk.sparse.empty()) {
+          chunk.sparse = ToSparse(outcome.sparse[i - begin]);
+        }
+        if (options.outputs & batch::kColbertOutput) chunk.colbert = ToMultiVector(std::move(outcome.colbert[i - begin]));
+      }
     }
   }
   std::vector<store::Document> docs;
@@ -421,6 +489,19 @@ Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest
   // model is loaded (the response's "components" say what ran).
   const bool dense = r.mode == store::SearchMode::kDense;
   const bool hybrid = r.mode == store::SearchMode::kHybrid;
+  if (r.mode == store::SearchMode::kM3 && search.query.has_value()) {
+    // All of bge-m3's outputs of the query, from the collection's model.
+    IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
+    const batch::BackendInfo& model = service->backend().info();
+    IMI_RETURN_IF_ERROR(CheckModel(model, info));
+    batch::EmbedOptions options;
+    options.prompt_name = PromptFor(model, {"query"});
+    options.outputs = batch::kDenseOutput | (model.outputs & (batch::kSparseOutput | batch::kColbertOutput));
+    IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts({*search.query}, options, "query"));
+    r.vector = std::move(outcome.vectors[0]);
+    if (options.outputs & batch::kSparseOutput) r.sparse = ToSparse(outcome.sparse[0]);
+    if (options.outputs & batch::kColbertOutput) r.colbert = ToMultiVector(std::move(outcome.colbert[0]));
+  }
   if (search.query.has_value() && !search.has_vector && (dense || hybrid)) {
     const bool usable = ctx.service != nullptr && ctx.state == ServeState::kReady &&
                         CheckModel(ctx.service->backend().info(), info).ok();
@@ -434,7 +515,44 @@ Result<HttpResponse> HandleSearchCollection(RouteContext& ctx, const HttpRequest
       r.vector = std::move(outcome.vectors[0]);
     }
   }
-  IMI_ASSIGN_OR_RETURN(store::ModeSearchResponse found, store::SearchByMode(vs, name, r));
+  if (search.rerank_top == 0) {
+    IMI_ASSIGN_OR_RETURN(store::ModeSearchResponse found, store::SearchByMode(vs, name, r));
+    return JsonResponse(DumpJson(SearchResultsJson(name, r, found)));
+  }
+  // Rerank: the first N candidates (their best chunks' texts) through the
+  // served cross-encoder, on the embedding queue.
+  if (ctx.service == nullptr || ctx.service->backend().reranker() == nullptr) {
+    return Status::Unprocessable("'rerank' needs a reranker: start imi serve with --reranker DIR (a cross-encoder "
+                                 "such as bge-reranker-v2-m3), or drop 'rerank'");
+  }
+  if (!search.query.has_value() || search.query->empty()) {
+    return Status::InvalidArgument("'rerank' scores the candidates against 'query': send the query text");
+  }
+  store::ModeSearchRequest retrieval = r;
+  retrieval.k = std::max(r.k, search.rerank_top);
+  retrieval.include.text = true;
+  IMI_ASSIGN_OR_RETURN(store::ModeSearchResponse found, store::SearchByMode(vs, name, retrieval));
+  const size_t top = std::min<size_t>(static_cast<size_t>(search.rerank_top), found.hits.size());
+  std::vector<double> scores;
+  if (top > 0) {
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < top; ++i) {
+      const store::SearchHit& hit = found.hits[i].hit;
+      texts.push_back(hit.chunk.text.empty() ? hit.text : hit.chunk.text);
+      if (texts.back().empty()) texts.back() = " ";  // a vectors-only document has no text to read
+    }
+    IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, ctx.service->Rerank(*search.query, texts, {}, "candidates"));
+    const bool sigmoid = ctx.service->backend().reranker()->sigmoid;
+    for (float logit : outcome.scores) scores.push_back(sigmoid ? 1.0 / (1.0 + std::exp(-static_cast<double>(logit))) : logit);
+  }
+  IMI_RETURN_IF_ERROR(store::ApplyRerank(&found, scores, top, static_cast<size_t>(r.k)));
+  if (!r.include.text) {
+    for (store::ModeSearchHit& hit : found.hits) {
+      hit.hit.text.clear();
+      hit.hit.chunk.text.clear();
+      hit.highlights.clear();
+    }
+  }
   return JsonResponse(DumpJson(SearchResultsJson(name, r, found)));
 }
 

@@ -4,6 +4,7 @@
 
 #include "server/json_io.h"
 #include "server/routes.h"
+#include "store/rescore.h"
 
 namespace imi::server {
 
@@ -110,6 +111,57 @@ Status ReadFusion(const json& value, lexical::FusionSpec* fusion, int* depth) {
   return Status::Ok();
 }
 
+// "m3": {"weights": {"dense","sparse","colbert"} or [d, s, c], "candidates": N}
+// and "rerank": {"top": N}.
+Status ReadRescoring(const json& body, SearchBody* out) {
+  store::ModeSearchRequest& r = out->request;
+  if (Present(body, "m3")) {
+    if (r.mode != store::SearchMode::kM3) return Status::InvalidArgument("'m3' applies to \"mode\": \"m3\" only");
+    const json& m3 = body["m3"];
+    if (!m3.is_object()) return BadType("m3", "an object {\"weights\", \"candidates\"}");
+    for (const auto& [key, item] : m3.items()) {
+      if (key == "candidates") {
+        IMI_ASSIGN_OR_RETURN(size_t n, ReadSize(item, "m3.candidates", 1, 1000));
+        r.depth = static_cast<int>(n);
+      } else if (key == "weights") {
+        double* slots[3] = {&r.m3_weights.dense, &r.m3_weights.sparse, &r.m3_weights.colbert};
+        const char* names[3] = {"dense", "sparse", "colbert"};
+        if (item.is_array() && item.size() == 3) {
+          for (size_t i = 0; i < 3; ++i) {
+            if (!item[i].is_number()) return BadType("m3.weights", "[dense, sparse, colbert] numbers");
+            *slots[i] = item[i].get<double>();
+          }
+        } else if (item.is_object()) {
+          for (const auto& [name, w] : item.items()) {
+            size_t i = 0;
+            while (i < 3 && name != names[i]) ++i;
+            if (i == 3 || !w.is_number()) {
+              return Status::Unprocessable("'m3.weights' takes the numbers \"dense\", \"sparse\" and \"colbert\"");
+            }
+            *slots[i] = w.get<double>();
+          }
+        } else {
+          return BadType("m3.weights", "{\"dense\", \"sparse\", \"colbert\"} or [dense, sparse, colbert]");
+        }
+        Status valid = store::ValidateM3Weights(r.m3_weights);
+        if (!valid.ok()) return Status::Unprocessable("'m3.weights': " + valid.message());
+      } else {
+        return Status::Unprocessable("unknown field 'm3." + key + "'; use weights and candidates");
+      }
+    }
+  }
+  if (Present(body, "rerank")) {
+    const json& rerank = body["rerank"];
+    if (!rerank.is_object() || !rerank.contains("top")) return BadType("rerank", "an object {\"top\": N}");
+    for (const auto& [key, item] : rerank.items()) {
+      if (key != "top") return Status::Unprocessable("unknown field 'rerank." + key + "'; use top");
+    }
+    IMI_ASSIGN_OR_RETURN(size_t top, ReadSize(rerank["top"], "rerank.top", 1, store::kMaxRerankTop));
+    out->rerank_top = static_cast<int>(top);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<SearchBody> ParseSearchBody(const json& body) {
@@ -117,9 +169,9 @@ Result<SearchBody> ParseSearchBody(const json& body) {
   store::ModeSearchRequest& r = out.request;
   IMI_RETURN_IF_ERROR(RejectUnknownFields(body, {"mode", "query", "vector", "sparse_vector", "analyzer", "analyzers",
                                                  "k", "metric", "filter", "include", "exact", "ef_search",
-                                                 "highlights", "fusion"}));
+                                                 "highlights", "fusion", "m3", "rerank"}));
   if (Present(body, "mode")) {
-    if (!body["mode"].is_string()) return BadType("mode", "\"dense\", \"lexical\", \"sparse\" or \"hybrid\"");
+    if (!body["mode"].is_string()) return BadType("mode", "\"dense\", \"lexical\", \"sparse\", \"hybrid\" or \"m3\"");
     IMI_ASSIGN_OR_RETURN(r.mode, store::ParseSearchMode(body["mode"].get<std::string>()));
   }
   IMI_ASSIGN_OR_RETURN(out.query, ReadString(body, "query"));
@@ -182,11 +234,12 @@ Result<SearchBody> ParseSearchBody(const json& body) {
     r.highlights = body["highlights"].get<bool>();
   }
   if (Present(body, "fusion")) {
-    if (r.mode != store::SearchMode::kHybrid) {
-      return Status::InvalidArgument("'fusion' applies to \"mode\": \"hybrid\" only");
+    if (r.mode != store::SearchMode::kHybrid && r.mode != store::SearchMode::kM3) {
+      return Status::InvalidArgument("'fusion' applies to \"mode\": \"hybrid\" and \"m3\" only");
     }
     IMI_RETURN_IF_ERROR(ReadFusion(body["fusion"], &r.fusion, &r.depth));
   }
+  IMI_RETURN_IF_ERROR(ReadRescoring(body, &out));
   // Which inputs each mode takes.
   const bool has_query = out.query.has_value();
   switch (r.mode) {
@@ -208,7 +261,8 @@ Result<SearchBody> ParseSearchBody(const json& body) {
       break;
     case store::SearchMode::kSparse:
       if (!has_sparse) return Status::InvalidArgument("sparse search needs 'sparse_vector' {\"indices\", \"values\"}");
-      if (has_query || out.has_vector || !r.analyzers.empty()) {
+      // A query text may come along for the reranker.
+      if ((has_query && out.rerank_top == 0) || out.has_vector || !r.analyzers.empty()) {
         return Status::InvalidArgument("sparse search takes 'sparse_vector' only; use \"mode\": \"hybrid\" to add "
                                        "'query' or 'vector'");
       }
@@ -217,6 +271,17 @@ Result<SearchBody> ParseSearchBody(const json& body) {
       if (!has_query && !out.has_vector && !has_sparse) {
         return Status::InvalidArgument("hybrid search needs 'query', 'vector' or 'sparse_vector'");
       }
+      break;
+    case store::SearchMode::kM3:
+      if (has_query == out.has_vector) {
+        return Status::InvalidArgument("m3 search needs exactly one of 'query' (embedded by the served bge-m3 model "
+                                       "into all three outputs) or 'vector' (with an optional 'sparse_vector')");
+      }
+      if (has_query && has_sparse) {
+        return Status::InvalidArgument("m3 search computes the sparse weights of 'query'; send 'sparse_vector' with "
+                                       "'vector' instead");
+      }
+      if (!r.analyzers.empty()) return Status::InvalidArgument("m3 search has no lexical component: drop 'analyzers'");
       break;
   }
   return out;
@@ -276,6 +341,12 @@ json SearchResultsJson(const std::string& collection, const store::ModeSearchReq
                      {"k", request.fusion.rrf_k},
                      {"weights", std::move(weights)}};
   }
+  if (response.mode == store::SearchMode::kM3) {
+    const store::M3Weights& w = request.m3_weights;
+    out["m3"] = {{"weights", {{"dense", w.dense}, {"sparse", w.sparse}, {"colbert", w.colbert}}},
+                 {"candidates", std::max(request.k, request.depth > 0 ? request.depth : 100)}};
+  }
+  if (response.reranked > 0) out["rerank"] = {{"top", response.reranked}};
   out["count"] = results.size();
   out["results"] = std::move(results);
   return out;

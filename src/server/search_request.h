@@ -12,7 +12,7 @@
 
 namespace imi::server {
 
-// POST /collections/{name}/search in the four modes (docs/api.md): the
+// POST /collections/{name}/search in the five modes (docs/api.md): the
 // request body's parser and the response's writer. Pure functions.
 
 // A parsed body. `query` is the text: analysed by the lexical components
@@ -21,11 +21,14 @@ struct SearchBody {
   store::ModeSearchRequest request;
   std::optional<std::string> query;
   bool has_vector = false;
+  int rerank_top = 0;  // "rerank": {"top": N}: rerank the first N with the served reranker (0 = no)
 };
 
 // Parses and checks a body: field types and ranges, and which inputs each
 // mode takes (dense: exactly one of 'query' and 'vector'; lexical: 'query';
-// sparse: 'sparse_vector'; hybrid: any of them, at least one). Unknown
+// sparse: 'sparse_vector'; hybrid: any of them, at least one; m3: 'query'
+// or 'vector' with an optional 'sparse_vector', and "m3": {"weights",
+// "candidates"}; any mode: "rerank": {"top"}). Unknown
 // fields (top-level or in 'fusion') are Unprocessable, as are well-formed
 // values out of range; other errors InvalidArgument naming the field;
 // TooLarge for oversized sparse vectors.
