@@ -3,20 +3,25 @@
 # models (tools/modelgen): bge-m3's shape with its official heads
 # (sparse_linear.pt, colbert_linear.pt in float16) and an XLM-R large
 # sequence-classification model (bge-reranker-v2-m3's shape), FP32.
-#   bench/m3.sh [BUILD_DIR (default build)] [SENTENCES (default 64)] [THREADS (default: all cores)]
+#   bench/m3.sh [BUILD_DIR (default build)] [SENTENCES (default 64)] [THREADS (default: all cores)] [DOCS (default 100000)]
+# IMI_BENCH_PG_DSN (optional) adds PostgreSQL to section 4.
 # Prints markdown tables, all measured in this one run:
 #   1. imi embed throughput per output (dense, sparse, colbert, all) on JSTS sentences;
 #   2. storage bytes per document for each output (ColBERT as float32, float16
 #      and int8 with a per-vector scale) and the error of ColBERT scores when
 #      the vectors are stored compactly;
 #   3. reranking pairs/s through imi serve's /rerank beside dense sentences/s
-#      through /embed on the same server.
+#      through /embed on the same server;
+#   4. search latency of mode m3 beside dense and hybrid search on one
+#      collection of DOCS generated bge-m3-shaped documents (bench/m3_store_bench.cc;
+#      no model runs), with storage bytes per output and compact ColBERT's error.
 # The models take about 4.5 GB under BUILD_DIR/bench-m3 (made once).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 n=${2:-64}
 threads=${3:-$(nproc)}
+docs=${4:-100000}
 shared=$root/../shared
 py=/usr/bin/python3
 imi=$build/imi
@@ -157,3 +162,10 @@ print("|---|---|---|")
 print(f"| POST /embed (bge-m3 dense, the passages) | {embed:.2f} sentences/s | baseline |")
 print(f"| POST /rerank (cross-encoder, query + passage pairs) | {rerank:.2f} pairs/s | {rerank / embed:.2f}x |")
 PY
+kill $serve_pid 2>/dev/null || true
+wait $serve_pid 2>/dev/null || true
+echo
+echo "### 4. m3 search on $docs generated documents (embedded${IMI_BENCH_PG_DSN:+ and PostgreSQL})"
+echo
+rm -rf "$work/store-$docs"
+"$build/bench/m3_store_bench" --dir "$work/store-$docs" ${IMI_BENCH_PG_DSN:+--pg "$IMI_BENCH_PG_DSN"} --docs "$docs"
