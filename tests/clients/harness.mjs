@@ -139,7 +139,3 @@ export function assertTableRowsExercised(suite, entries) {
   }
 }
 
-// The transport still answers oversized bodies by closing the connection
-// (EPIPE/ECONNRESET) in most runs: the 413 cases that need the new
-// transport are marked with this until it lands (docs/api.md, "Limits").
-export const EXPECTED_TO_FAIL_UNTIL_TRANSPORT = { todo: 'expected to fail until the new HTTP transport lands (413 readable)' };

@@ -3,8 +3,7 @@
 // to the endpoint URL itself (TEI's POST /), and reads TEI's errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised,
-         EXPECTED_TO_FAIL_UNTIL_TRANSPORT } from './harness.mjs';
+import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised } from './harness.mjs';
 
 let server;
 let InferenceClient;
@@ -59,7 +58,7 @@ test('401: the server text reaches the caller', async () => {
 test('413: more inputs than --max-client-batch', async () => {
   await expectError(endpoint().featureExtraction({ inputs: many(MAX_CLIENT_BATCH + 1) }), 413, /more than the limit/);
 });
-test('413: a body over --payload-limit', EXPECTED_TO_FAIL_UNTIL_TRANSPORT, async () => {
+test('413: a body over --payload-limit', async () => {
   await expectError(endpoint().featureExtraction({ inputs: 'あ'.repeat(PAYLOAD_LIMIT) }), 413, /limit/);
 });
 test('422: an impossible value names the field', async () => {

@@ -2,8 +2,7 @@
 // (@langchain/ollama) against imi, as a RAG pipeline would use them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised,
-         EXPECTED_TO_FAIL_UNTIL_TRANSPORT } from './harness.mjs';
+import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised } from './harness.mjs';
 
 let server;
 let OpenAIEmbeddings;
@@ -61,7 +60,7 @@ for (const [name, make, status] of [['OpenAIEmbeddings', openai, (e) => e.status
   test(`${name} 413: more inputs than --max-client-batch`, async () => {
     await expectError(make().embedDocuments(many(MAX_CLIENT_BATCH + 1)), 413, /more than the limit/);
   });
-  test(`${name} 413: a body over --payload-limit`, EXPECTED_TO_FAIL_UNTIL_TRANSPORT, async () => {
+  test(`${name} 413: a body over --payload-limit`, async () => {
     await expectError(make().embedQuery('あ'.repeat(PAYLOAD_LIMIT)), 413, /limit/);
   });
   test(`${name} 422: an impossible value names the field`, async () => {

@@ -3,8 +3,7 @@
 // {"error": "text"} so the message (not "[object Object]") reaches the caller.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised,
-         EXPECTED_TO_FAIL_UNTIL_TRANSPORT } from './harness.mjs';
+import { startServer, load, assertSameDirection, API_KEY, MAX_CLIENT_BATCH, PAYLOAD_LIMIT, assertTableRowsExercised } from './harness.mjs';
 
 let server;
 let Ollama;
@@ -79,7 +78,7 @@ test('413: more inputs than --max-client-batch', async () => {
   await expectError(client.embed({ model: 'imi', input }), 413, /more than the limit/);
 });
 
-test('413: a body over --payload-limit is read as a 413', EXPECTED_TO_FAIL_UNTIL_TRANSPORT, async () => {
+test('413: a body over --payload-limit is read as a 413', async () => {
   await expectError(client.embed({ model: 'imi', input: 'あ'.repeat(PAYLOAD_LIMIT) }), 413, /limit/);
 });
 
