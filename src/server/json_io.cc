@@ -4,37 +4,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/json_scan.h"
+
 namespace imi::server {
 
 namespace {
-
-// Byte offset where nesting first exceeds kMaxJsonDepth, or npos.
-size_t FindTooDeep(std::string_view body) {
-  size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
-}
 
 // Estimated heap bytes of the tree nlohmann::json builds (64-bit
 // libstdc++): a value in an array (16 bytes, x2 for vector growth), an
@@ -202,7 +176,7 @@ Result<nlohmann::json> ParseJsonBody(std::string_view body, const JsonBodyOption
   if (first == body.size()) {
     return Status::InvalidArgument("the request body is empty; send a JSON object with Content-Type: application/json");
   }
-  if (const size_t at = FindTooDeep(body); at != std::string_view::npos) {
+  if (const size_t at = FindJsonNestingDeeperThan(body, kMaxJsonDepth); at != std::string_view::npos) {
     return Status::InvalidArgument("the request body nests arrays/objects deeper than " +
                                    std::to_string(kMaxJsonDepth) + " levels (at byte " + std::to_string(at) + ")");
   }

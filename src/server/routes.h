@@ -63,6 +63,10 @@ Result<std::vector<std::string>> ReadTexts(const nlohmann::json& body, const std
 Result<std::optional<bool>> ReadBool(const nlohmann::json& body, const std::string& field);
 Result<std::optional<size_t>> ReadPositiveInt(const nlohmann::json& body, const std::string& field);
 Result<std::optional<std::string>> ReadString(const nlohmann::json& body, const std::string& field);
+// TEI's truncation and prompt options: "truncate" (default on),
+// "truncation_direction" ("Right"/"Left", any case) and "prompt_name".
+// InvalidArgument naming the field on a wrong type or value.
+Result<batch::EmbedOptions> ReadTeiTruncationOptions(const nlohmann::json& body);
 // Unprocessable naming the first field of `body` not in `known` (with a
 // hint for names other vector stores use, e.g. top_k -> k). `where` prefixes
 // the field ("documents[2].").

@@ -1,5 +1,8 @@
 #include "server/routes.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "base/utf8.h"
 #include "server/json_io.h"
 
@@ -97,6 +100,25 @@ Result<std::optional<std::string>> ReadString(const nlohmann::json& body, const 
   if (it == body.end() || it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) return Status::InvalidArgument("'" + field + "' must be a string, got " + TypeName(*it));
   return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<batch::EmbedOptions> ReadTeiTruncationOptions(const nlohmann::json& body) {
+  batch::EmbedOptions options;
+  IMI_ASSIGN_OR_RETURN(std::optional<bool> truncate, ReadBool(body, "truncate"));
+  options.truncate = truncate.value_or(true);
+  IMI_ASSIGN_OR_RETURN(std::optional<std::string> direction, ReadString(body, "truncation_direction"));
+  if (direction.has_value()) {
+    std::string lower = *direction;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower != "left" && lower != "right") {
+      return Status::InvalidArgument("'truncation_direction' must be \"Right\" or \"Left\", got " +
+                                     JsonString(*direction));
+    }
+    options.truncate_left = lower == "left";
+  }
+  IMI_ASSIGN_OR_RETURN(options.prompt_name, ReadString(body, "prompt_name"));
+  return options;
 }
 
 namespace {

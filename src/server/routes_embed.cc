@@ -15,23 +15,9 @@ namespace {
 // TEI's options next to "inputs". TEI normalises by default; truncation is
 // on by default here (reported in X-Imi-Truncated-Inputs).
 Result<batch::EmbedOptions> ReadTeiOptions(const nlohmann::json& body) {
-  batch::EmbedOptions options;
+  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiTruncationOptions(body));
   IMI_ASSIGN_OR_RETURN(std::optional<bool> normalize, ReadBool(body, "normalize"));
   options.normalize = normalize.value_or(true);
-  IMI_ASSIGN_OR_RETURN(std::optional<bool> truncate, ReadBool(body, "truncate"));
-  options.truncate = truncate.value_or(true);
-  IMI_ASSIGN_OR_RETURN(std::optional<std::string> direction, ReadString(body, "truncation_direction"));
-  if (direction.has_value()) {
-    std::string lower = *direction;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower != "left" && lower != "right") {
-      return Status::InvalidArgument("'truncation_direction' must be \"Right\" or \"Left\", got " +
-                                     JsonString(*direction));
-    }
-    options.truncate_left = lower == "left";
-  }
-  IMI_ASSIGN_OR_RETURN(options.prompt_name, ReadString(body, "prompt_name"));
   IMI_ASSIGN_OR_RETURN(options.dimensions, ReadPositiveInt(body, "dimensions"));
   return options;
 }

@@ -10,27 +10,6 @@ namespace imi::server {
 
 namespace {
 
-// TEI's options of /embed_sparse and /embed_all (no normalize, no dimensions).
-// Truncation is on by default, as on imi's TEI /embed.
-Result<batch::EmbedOptions> ReadTeiInputOptions(const nlohmann::json& body) {
-  batch::EmbedOptions options;
-  IMI_ASSIGN_OR_RETURN(std::optional<bool> truncate, ReadBool(body, "truncate"));
-  options.truncate = truncate.value_or(true);
-  IMI_ASSIGN_OR_RETURN(std::optional<std::string> direction, ReadString(body, "truncation_direction"));
-  if (direction.has_value()) {
-    std::string lower = *direction;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower != "left" && lower != "right") {
-      return Status::InvalidArgument("'truncation_direction' must be \"Right\" or \"Left\", got " +
-                                     JsonString(*direction));
-    }
-    options.truncate_left = lower == "left";
-  }
-  IMI_ASSIGN_OR_RETURN(options.prompt_name, ReadString(body, "prompt_name"));
-  return options;
-}
-
 void AppendSparse(std::string* out, const batch::SparseVector& v) {
   *out += "{\"indices\":[";
   for (size_t k = 0; k < v.indices.size(); ++k) {
@@ -125,7 +104,7 @@ Result<HttpResponse> EmbedOriginalWithOutputs(RouteContext& ctx, const std::vect
 Result<HttpResponse> HandleEmbedSparse(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
   IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "inputs", ctx.config.max_client_batch));
-  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiInputOptions(body));
+  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiTruncationOptions(body));
   options.outputs = batch::kSparseOutput;
   IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
   IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(texts, options, "inputs"));
@@ -152,7 +131,7 @@ Result<HttpResponse> HandleEmbedSparse(RouteContext& ctx, const HttpRequest& req
 Result<HttpResponse> HandleEmbedAll(RouteContext& ctx, const HttpRequest& request) {
   IMI_ASSIGN_OR_RETURN(nlohmann::json body, ParseObjectBody(request));
   IMI_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadTexts(body, "inputs", ctx.config.max_client_batch));
-  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiInputOptions(body));
+  IMI_ASSIGN_OR_RETURN(batch::EmbedOptions options, ReadTeiTruncationOptions(body));
   options.outputs = batch::kColbertOutput;
   IMI_ASSIGN_OR_RETURN(EmbedService * service, RequireService(ctx));
   IMI_ASSIGN_OR_RETURN(EmbedOutcome outcome, service->EmbedTexts(texts, options, "inputs"));

@@ -29,8 +29,23 @@ bool IsPublic(const RouteContext& ctx, const std::string& collection) {
   return false;
 }
 
-// The modes a collection offers, the default first.
-std::vector<std::string> SearchModes(RouteContext&, const std::string&) { return {"semantic"}; }
+// The modes a collection offers, the default first: hybrid (the default),
+// keyword and semantic when it has a lexical index, else semantic only.
+std::vector<std::string> SearchModes(RouteContext& ctx, const std::string& collection) {
+  Result<store::VectorStore*> vs = RequireStore(ctx);
+  if (vs.ok()) {
+    Result<store::CollectionInfo> info = (*vs)->GetCollection(collection);
+    if (info.ok() && !info->spec.lexical.analyzers.empty()) return {"hybrid", "keyword", "semantic"};
+  }
+  return {"semantic"};
+}
+
+// The collection search API's mode for a search page mode.
+const char* ApiMode(const std::string& mode) {
+  if (mode == "keyword") return "lexical";
+  if (mode == "hybrid") return "hybrid";
+  return "dense";
+}
 
 // Runs POST /collections/{name}/search with `body` and returns its JSON.
 Result<json> CollectionSearch(RouteContext& ctx, const std::string& collection, const json& body) {
@@ -48,7 +63,7 @@ Result<json> CollectionSearch(RouteContext& ctx, const std::string& collection, 
 
 json SearchBody(const SearchView& view, const std::string& mode, const std::string* section) {
   json body = {{"query", view.query}, {"k", kMaxResults}, {"include", {"text", "metadata", "score"}}};
-  (void)mode;  // one mode today: semantic (dense)
+  body["mode"] = ApiMode(mode);
   if (section != nullptr) body["filter"] = {{"section", *section}};
   return body;
 }

@@ -133,7 +133,8 @@ TEST_F(SearchRoutesTest, PageListsResultsSectionsAndPagesWithEverythingEscaped) 
 TEST_F(SearchRoutesTest, JsonFiltersBySectionAndPages) {
   Start(ApiConfig());
   const HttpResponse res =
-      api_->Handle(Get("/search/results", {{"c", "city"}, {"q", "観光"}, {"section", "kurashi"}, {"page", "2"}}));
+      api_->Handle(Get("/search/results", {{"c", "city"}, {"q", "観光"}, {"section", "kurashi"}, {"page", "2"},
+                                           {"mode", "semantic"}}));
   ASSERT_EQ(res.status, 200) << res.body;
   const json out = json::parse(res.body);
   EXPECT_EQ(out["total"], 12);
@@ -147,6 +148,14 @@ TEST_F(SearchRoutesTest, JsonFiltersBySectionAndPages) {
   EXPECT_TRUE(out["results"][0]["snippet"].is_array());
   EXPECT_EQ(out["page_url"], "/search?c=city&q=%E8%A6%B3%E5%85%89&mode=semantic&section=kurashi&page=2");
   EXPECT_EQ(api_->Handle(Get("/search/results", {{"c", "nope"}, {"q", "x"}})).status, 404);
+  // The collection has a lexical index (ja-mecab by default): hybrid is the
+  // default mode, and keyword search runs the API's lexical mode.
+  const json modes = json::parse(api_->Handle(Get("/search/results", {{"c", "city"}, {"q", "観光"}})).body);
+  EXPECT_EQ(modes["mode"], "hybrid");
+  EXPECT_EQ(modes["modes"], json({"hybrid", "keyword", "semantic"}));
+  const HttpResponse keyword = api_->Handle(Get("/search/results", {{"c", "city"}, {"q", "観光"}, {"mode", "keyword"}}));
+  ASSERT_EQ(keyword.status, 200) << keyword.body;
+  EXPECT_EQ(json::parse(keyword.body)["mode"], "keyword");
 }
 
 TEST_F(SearchRoutesTest, ApiKeyKeepsCollectionsPrivateUnlessListedAndCorsReachesTheWidget) {
