@@ -10,6 +10,9 @@ namespace {
 
 constexpr int kDefaultCandidates = 100;
 constexpr int kMaxCandidates = 1000;
+// Candidates whose chunks are read and scored at once: memory holds their
+// decoded token vectors only.
+constexpr size_t kReadSlice = 8;
 
 double DenseDot(const std::vector<float>& q, const std::vector<float>& v) {
   const size_t n = std::min(q.size(), v.size());
@@ -67,7 +70,9 @@ Result<ModeSearchResponse> SearchM3(VectorStore* store, const std::string& colle
     return Status::InvalidArgument("m3 search needs the query's dense vector: a query text embedded by a bge-m3 "
                                    "model, or 'vector'");
   }
-  if (request.k < 1 || request.k > 10000) return Status::InvalidArgument("k must be between 1 and 10000");
+  if (request.k < 1 || request.k > kMaxCandidates) {
+    return Status::InvalidArgument("m3 search returns at most " + std::to_string(kMaxCandidates) + " documents (k)");
+  }
   if (request.depth < 0 || request.depth > kMaxCandidates) {
     return Status::InvalidArgument("m3 candidates must be between 1 and " + std::to_string(kMaxCandidates));
   }
@@ -93,31 +98,36 @@ Result<ModeSearchResponse> SearchM3(VectorStore* store, const std::string& colle
   retrieval.highlights = false;
   IMI_ASSIGN_OR_RETURN(ModeSearchResponse found, SearchByMode(store, collection, retrieval));
 
-  std::vector<std::string> ids;
-  for (const ModeSearchHit& h : found.hits) ids.push_back(h.hit.document_id);
-  IMI_ASSIGN_OR_RETURN(std::vector<Document> docs, store->GetChunks(collection, ids));
-  std::map<std::string, Document*> by_id;
-  for (Document& d : docs) by_id[d.id] = &d;
-
-  // Each candidate's best chunk.
+  // Each candidate's best chunk, read a few documents at a time.
   struct Scored {
     size_t hit = 0;
-    const Chunk* chunk = nullptr;
+    Chunk chunk;  // without its token vectors
     M3ChunkScores scores;
   };
   std::vector<Scored> scored;
-  for (size_t i = 0; i < found.hits.size(); ++i) {
-    auto it = by_id.find(found.hits[i].hit.document_id);
-    if (it == by_id.end()) continue;  // deleted between the two reads
-    Scored best{i, nullptr, {}};
-    for (const Chunk& chunk : it->second->chunks) {
-      const M3ChunkScores s = ScoreM3Chunk(request.vector, request.sparse, request.colbert, chunk, request.m3_weights);
-      if (best.chunk == nullptr || s.combined > best.scores.combined) {
-        best.chunk = &chunk;
-        best.scores = s;
+  for (size_t begin = 0; begin < found.hits.size(); begin += kReadSlice) {
+    const size_t end = std::min(found.hits.size(), begin + kReadSlice);
+    std::vector<std::string> ids;
+    for (size_t i = begin; i < end; ++i) ids.push_back(found.hits[i].hit.document_id);
+    IMI_ASSIGN_OR_RETURN(std::vector<Document> docs, store->GetChunks(collection, ids));
+    std::map<std::string, Document*> by_id;
+    for (Document& d : docs) by_id[d.id] = &d;
+    for (size_t i = begin; i < end; ++i) {
+      auto it = by_id.find(found.hits[i].hit.document_id);
+      if (it == by_id.end()) continue;  // deleted between the two reads
+      Chunk* best = nullptr;
+      M3ChunkScores best_scores;
+      for (Chunk& chunk : it->second->chunks) {
+        const M3ChunkScores s = ScoreM3Chunk(request.vector, request.sparse, request.colbert, chunk, request.m3_weights);
+        if (best == nullptr || s.combined > best_scores.combined) {
+          best = &chunk;
+          best_scores = s;
+        }
       }
+      if (best == nullptr) continue;
+      best->colbert = MultiVector{};
+      scored.push_back(Scored{i, std::move(*best), best_scores});
     }
-    if (best.chunk != nullptr) scored.push_back(best);
   }
   std::vector<double> dense, sparse, colbert, combined;
   for (const Scored& s : scored) {
@@ -142,8 +152,7 @@ Result<ModeSearchResponse> SearchM3(VectorStore* store, const std::string& colle
     const Scored& s = scored[i];
     ModeSearchHit hit;
     hit.hit = std::move(found.hits[s.hit].hit);
-    Chunk chunk = *s.chunk;
-    chunk.colbert = MultiVector{};
+    Chunk chunk = s.chunk;
     if (!request.include.vector) {
       chunk.vector.clear();
       chunk.sparse = lexical::SparseVector{};
