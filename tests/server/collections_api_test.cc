@@ -190,6 +190,76 @@ TEST_P(CollectionRoutesTest, TextsAreStoredAsPassageVectorsAndQueriesEmbeddedWit
   }
 }
 
+// bge-m3-like outputs of the test backend: the sparse weights and token
+// vectors go into the collection, mode m3 combines the three scores, and
+// "rerank" needs a reranker (422 without one) and then orders by its scores.
+TEST_P(CollectionRoutesTest, BgeM3CollectionsKeepAllOutputsSearchM3AndRerank) {
+  const json created = CallOk("POST", "/collections", {{"name", name_}, {"colbert", "int8"}});
+  EXPECT_EQ(created["colbert"], "int8");
+  EXPECT_EQ(Call("POST", "/collections", {{"name", name_ + "x"}, {"colbert", "int4"}}).status, 400);
+  const std::vector<std::string> texts = {"燃やすごみは月曜日です。", "図書館は火曜日が休みです。",
+                                          "市役所の窓口は八時半からです。", "ごみの分け方の一覧"};
+  json docs = json::array();
+  for (size_t i = 0; i < texts.size(); ++i) docs.push_back({{"id", "d" + std::to_string(i)}, {"text", texts[i]}});
+  CallOk("POST", "/collections/" + name_ + "/documents", {{"documents", docs}});
+  const json stored = CallOk("GET", "/collections/" + name_ + "/documents/d1?vectors=true");
+  ASSERT_TRUE(stored["chunks"][0].contains("sparse")) << stored.dump();
+  EXPECT_FALSE(stored["chunks"][0]["sparse"]["indices"].empty());
+
+  const std::string query = "ごみの日";
+  json found = CallOk("POST", "/collections/" + name_ + "/search",
+                      {{"mode", "m3"}, {"query", query}, {"k", 4}, {"m3", {{"weights", {{"dense", 1}, {"colbert", 2}}}}}});
+  ASSERT_EQ(found["results"].size(), 4u) << found.dump();
+  EXPECT_EQ(found["components"], json({"dense", "sparse", "colbert"}));
+  EXPECT_EQ(found["m3"]["weights"], json({{"dense", 1.0}, {"sparse", 0.2}, {"colbert", 2.0}}));
+  double previous = 1e9;
+  for (const json& hit : found["results"]) {
+    const json& c = hit["components"];
+    const double want = (c["dense"]["score"].get<double>() + 0.2 * c["sparse"]["score"].get<double>() +
+                         2 * c["colbert"]["score"].get<double>()) / 3.2;
+    EXPECT_NEAR(hit["score"].get<double>(), want, 1e-9) << hit.dump();
+    EXPECT_LE(hit["score"].get<double>(), previous);
+    previous = hit["score"].get<double>();
+  }
+
+  // No reranker: 422 with the way out.
+  HttpResponse res = Call("POST", "/collections/" + name_ + "/search", {{"query", query}, {"rerank", {{"top", 3}}}});
+  EXPECT_EQ(res.status, 422);
+  EXPECT_NE(res.body.find("--reranker"), std::string::npos) << res.body;
+  backend_->EnableReranker(true);
+  for (const char* mode : {"dense", "lexical", "m3"}) {
+    SCOPED_TRACE(mode);
+    found = CallOk("POST", "/collections/" + name_ + "/search",
+                   {{"mode", mode}, {"query", "ごみの日は月曜日"}, {"k", 2}, {"rerank", {{"top", 4}}}});
+    ASSERT_FALSE(found["results"].empty()) << found.dump();
+    EXPECT_GE(found["rerank"]["top"].get<int>(), static_cast<int>(found["results"].size()));
+    std::vector<double> scores;
+    for (const json& hit : found["results"]) {
+      const double raw = backend_->ExpectedScore("ごみの日は月曜日", hit["chunk"]["text"].get<std::string>());
+      EXPECT_NEAR(hit["score"].get<double>(), 1 / (1 + std::exp(-raw)), 1e-6) << hit.dump();
+      EXPECT_EQ(hit["components"]["rerank"]["rank"], static_cast<int>(scores.size()) + 1);
+      scores.push_back(hit["score"].get<double>());
+    }
+    for (size_t i = 1; i < scores.size(); ++i) EXPECT_GE(scores[i - 1], scores[i]);
+  }
+  // The best by the reranker among all four is first (rerank top >= documents).
+  found = CallOk("POST", "/collections/" + name_ + "/search",
+                 {{"query", "ごみの日は月曜日"}, {"k", 1}, {"rerank", {{"top", 10}}}});
+  double best = -1e9;
+  std::string best_id;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const double raw = backend_->ExpectedScore("ごみの日は月曜日", texts[i]);
+    if (raw > best) best = raw, best_id = "d" + std::to_string(i);
+  }
+  EXPECT_EQ(found["results"][0]["id"], best_id);
+  // A sparse search may bring the query for the reranker only.
+  found = CallOk("POST", "/collections/" + name_ + "/search",
+                 {{"mode", "sparse"}, {"sparse_vector", stored["chunks"][0]["sparse"]}, {"query", "図書館"},
+                  {"rerank", {{"top", 2}}}});
+  EXPECT_EQ(found["results"][0]["components"].count("rerank"), 1u) << found.dump();
+  EXPECT_EQ(Call("POST", "/collections/" + name_ + "/search", {{"mode", "sparse"}, {"sparse_vector", stored["chunks"][0]["sparse"]}, {"query", "x"}}).status, 400);
+}
+
 TEST_P(CollectionRoutesTest, ASelectiveFilterStillReturnsKResults) {
   CallOk("POST", "/collections", {{"name", name_}});
   std::mt19937 rng(7);
