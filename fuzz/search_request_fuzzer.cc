@@ -101,12 +101,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(has_query && !parsed->has_vector && r.sparse.empty() && r.analyzers.size() <= 1);
       break;
     case imi::store::SearchMode::kSparse:
-      Check(!r.sparse.empty() && !has_query && !parsed->has_vector);
+      // A query text only for the reranker.
+      Check(!r.sparse.empty() && (!has_query || parsed->rerank_top > 0) && !parsed->has_vector);
       break;
     case imi::store::SearchMode::kHybrid:
       Check(has_query || parsed->has_vector || !r.sparse.empty());
       break;
+    case imi::store::SearchMode::kM3:
+      Check(has_query != parsed->has_vector && !(has_query && !r.sparse.empty()) && r.analyzers.empty());
+      Check(imi::store::ValidateM3Weights(r.m3_weights).ok());
+      break;
   }
+  Check(parsed->rerank_top >= 0 && parsed->rerank_top <= 1000);
   if (has_query) CheckQuery(r.query);
   return 0;
 }

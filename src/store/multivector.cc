@@ -219,6 +219,9 @@ Status DecodeMultiVector(std::string_view blob, MultiVector* out) {
       break;
     case MultiVectorEncoding::kNone: break;
   }
+  for (float x : out->values) {
+    if (!std::isfinite(x)) return Status::DataLoss("a stored ColBERT blob holds NaN or infinity");
+  }
   return Status::Ok();
 }
 

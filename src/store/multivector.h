@@ -52,7 +52,8 @@ Status ValidateMultiVector(const MultiVector& v, std::string_view field);
 // must not be kNone.
 std::string EncodeMultiVector(const MultiVector& v, MultiVectorEncoding encoding);
 // Decodes any encoding back to float32 (the values as stored, so float16
-// and int8 come back rounded). DataLoss for a malformed blob.
+// and int8 come back rounded). DataLoss for a malformed blob or a value that
+// is not finite.
 Status DecodeMultiVector(std::string_view blob, MultiVector* out);
 // Bytes EncodeMultiVector writes for `rows` x `dim`.
 size_t EncodedMultiVectorBytes(size_t rows, size_t dim, MultiVectorEncoding encoding);

@@ -90,6 +90,14 @@ TEST(MultiVectorTest, DamagedBlobsAreDataLoss) {
   std::memcpy(&bad[12], &nan, 4);  // a scale that is not a number
   EXPECT_EQ(DecodeMultiVector(bad, &out).code(), StatusCode::kDataLoss);
   EXPECT_EQ(DecodeMultiVector(blob + "x", &out).code(), StatusCode::kDataLoss);
+  // Values that are not finite are damage too (a NaN score would rank anywhere).
+  std::string f32 = EncodeMultiVector(MultiVector{2, {1, 2}}, MultiVectorEncoding::kFloat32);
+  std::memcpy(&f32[16], &nan, 4);
+  EXPECT_EQ(DecodeMultiVector(f32, &out).code(), StatusCode::kDataLoss);
+  std::string f16 = EncodeMultiVector(MultiVector{2, {1, 2}}, MultiVectorEncoding::kFloat16);
+  f16[12] = 0;
+  f16[13] = 0x7c;  // +infinity
+  EXPECT_EQ(DecodeMultiVector(f16, &out).code(), StatusCode::kDataLoss);
 }
 
 TEST(MultiVectorTest, ValidatesShapeAndValues) {
