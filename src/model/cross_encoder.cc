@@ -203,23 +203,8 @@ Result<EncodedInput> CrossEncoder::EncodePair(std::string_view query, std::strin
 Result<std::vector<float>> CrossEncoder::Infer(const std::vector<const EncodedInput*>& batch) const {
   if (batch.empty()) return std::vector<float>{};
   SessionInputs in;
-  in.batch = static_cast<int64_t>(batch.size());
-  size_t longest = 0;
-  for (const EncodedInput* e : batch) longest = std::max(longest, e->ids.size());
-  if (longest == 0) return Status::InvalidArgument("empty encoded input");
-  in.sequence = static_cast<int64_t>(longest);
-  const size_t n = batch.size() * longest;
-  in.input_ids.assign(n, pad_id_);
-  in.attention_mask.assign(n, 0);
-  if (feeds_token_types_) in.token_type_ids.assign(n, 0);
-  for (size_t b = 0; b < batch.size(); ++b) {
-    const EncodedInput& e = *batch[b];
-    for (size_t j = 0; j < e.ids.size(); ++j) {
-      in.input_ids[b * longest + j] = e.ids[j];
-      in.attention_mask[b * longest + j] = 1;
-      if (feeds_token_types_ && j < e.type_ids.size()) in.token_type_ids[b * longest + j] = e.type_ids[j];
-    }
-  }
+  // Pairs are padded on the right; the logit is read from the pooled head.
+  IMI_RETURN_IF_ERROR(PadBatch(batch, pad_id_, feeds_token_types_, /*pad_left=*/false, &in).status());
   IMI_ASSIGN_OR_RETURN(SessionOutput out, session_->Run(in));
   if (out.shape.size() != 2 || out.shape[0] != in.batch || out.shape[1] < 1) {
     return Status::Internal("reranker output has an unexpected shape");

@@ -163,6 +163,33 @@ Result<EncodedInput> Embedder::Encode(std::string_view text, const EmbedOptions&
   return out;
 }
 
+Result<std::vector<RowSpan>> PadBatch(const std::vector<const EncodedInput*>& batch, int64_t pad_id,
+                                      bool token_types, bool pad_left, SessionInputs* in) {
+  in->batch = static_cast<int64_t>(batch.size());
+  size_t longest = 0;
+  for (const EncodedInput* e : batch) longest = std::max(longest, e->ids.size());
+  if (longest == 0) return Status::InvalidArgument("empty encoded input");
+  in->sequence = static_cast<int64_t>(longest);
+  const size_t n = batch.size() * longest;
+  in->input_ids.assign(n, pad_id);
+  in->attention_mask.assign(n, 0);
+  if (token_types) in->token_type_ids.assign(n, 0);
+  std::vector<RowSpan> rows(batch.size());
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const EncodedInput& e = *batch[b];
+    // Padding uses the model's pad id: XLM-R counts positions over non-pad ids.
+    const size_t offset = pad_left ? longest - e.ids.size() : 0;
+    rows[b] = {offset, offset + e.ids.size(), e.prompt_tokens};
+    for (size_t j = 0; j < e.ids.size(); ++j) {
+      const size_t k = b * longest + offset + j;
+      in->input_ids[k] = e.ids[j];
+      in->attention_mask[k] = 1;
+      if (token_types && j < e.type_ids.size()) in->token_type_ids[k] = e.type_ids[j];
+    }
+  }
+  return rows;
+}
+
 Result<std::vector<std::vector<float>>> Embedder::Infer(const std::vector<const EncodedInput*>& batch,
                                                         const EmbedOptions& options) const {
   IMI_ASSIGN_OR_RETURN(std::vector<TextOutputs> outputs, InferOutputs(batch, options, kDenseOutput));
@@ -188,28 +215,8 @@ Result<std::vector<TextOutputs>> Embedder::InferOutputs(const std::vector<const 
                                    std::to_string(info_.dimension));
   }
   SessionInputs in;
-  in.batch = static_cast<int64_t>(batch.size());
-  size_t longest = 0;
-  for (const EncodedInput* e : batch) longest = std::max(longest, e->ids.size());
-  if (longest == 0) return Status::InvalidArgument("empty encoded input");
-  in.sequence = static_cast<int64_t>(longest);
-  const size_t n = batch.size() * longest;
-  in.input_ids.assign(n, pad_id_);
-  in.attention_mask.assign(n, 0);
-  if (feeds_token_types_) in.token_type_ids.assign(n, 0);
-  std::vector<RowSpan> rows(batch.size());
-  for (size_t b = 0; b < batch.size(); ++b) {
-    const EncodedInput& e = *batch[b];
-    // Padding uses the model's pad id: XLM-R counts positions over non-pad ids.
-    const size_t offset = info_.pad_left ? longest - e.ids.size() : 0;
-    rows[b] = {offset, offset + e.ids.size(), e.prompt_tokens};
-    for (size_t j = 0; j < e.ids.size(); ++j) {
-      const size_t k = b * longest + offset + j;
-      in.input_ids[k] = e.ids[j];
-      in.attention_mask[k] = 1;
-      if (feeds_token_types_ && j < e.type_ids.size()) in.token_type_ids[k] = e.type_ids[j];
-    }
-  }
+  IMI_ASSIGN_OR_RETURN(std::vector<RowSpan> rows, PadBatch(batch, pad_id_, feeds_token_types_, info_.pad_left, &in));
+  const size_t longest = static_cast<size_t>(in.sequence);
 
   // Which graph outputs to fetch: the session's (hidden states or pooled)
   // output for dense and for the .pt heads; the export's own outputs else.

@@ -54,6 +54,16 @@ struct EncodedInput {
   bool truncated = false;
 };
 
+struct SessionInputs;
+
+// Lays `batch` (not empty) out as one padded model input in `in`: ids with
+// `pad_id` in the padding, the attention mask, token types when
+// `token_types`, each row padded on the left when `pad_left`. Returns the
+// span of each row's tokens (what pooling reads); InvalidArgument when every
+// input is empty.
+Result<std::vector<RowSpan>> PadBatch(const std::vector<const EncodedInput*>& batch, int64_t pad_id,
+                                      bool token_types, bool pad_left, SessionInputs* in);
+
 struct EmbedResult {
   std::vector<std::vector<float>> vectors;  // dense, in the caller's order (when asked for)
   std::vector<SparseEmbedding> sparse;      // when asked for
