@@ -8,35 +8,63 @@
 
 namespace imi::store {
 
-namespace {
+double LexicalIndex::Below(double x) { return x - kSlack * std::max(1.0, std::fabs(x)); }
 
-// Index of `slot` in the ascending `slots` at or after `from` (galloping),
-// or slots.size() when absent; *from moves past the searched range so the
-// next (larger) slot starts there.
-size_t Gallop(const std::vector<uint32_t>& slots, size_t* from, uint32_t slot) {
-  size_t lo = *from, step = 1, hi = lo;
-  while (hi < slots.size() && slots[hi] < slot) {
-    lo = hi;
-    hi += step;
-    step *= 2;
-  }
-  hi = std::min(hi + 1, slots.size());
-  auto it = std::lower_bound(slots.begin() + static_cast<std::ptrdiff_t>(lo),
-                             slots.begin() + static_cast<std::ptrdiff_t>(hi), slot);
-  *from = static_cast<size_t>(it - slots.begin());
-  if (it != slots.end() && *it == slot) return *from;
-  return slots.size();
+LexicalIndex::LexicalIndex(size_t fields, Tuning tuning) : tuning_(tuning), fields_(fields) {
+  tuning_.block_shift = std::clamp(tuning_.block_shift, 1, 16);
+  tuning_.window_shift = std::clamp(tuning_.window_shift, 6, 20);
 }
 
-// Relative slack under which two sums of the same terms in different orders
-// may still differ (they differ by a few ulps; 1e-9 is far above that).
-constexpr double kSlack = 1e-9;
+void LexicalIndex::BlockMax::Update(uint32_t tf, uint32_t length) {
+  if (tf == 1) {
+    min_length_one = std::min(min_length_one, length);
+  } else {
+    max_tf = std::max(max_tf, tf);
+    min_length_many = std::min(min_length_many, length);
+  }
+}
 
-double Below(double x) { return x - kSlack * std::max(1.0, std::fabs(x)); }
+void LexicalIndex::AddPosting(Field& field, uint32_t term, uint32_t slot, uint32_t tf, uint32_t length) {
+  Postings<uint32_t>& p = field.postings[term];
+  const size_t block = p.slots.size() >> tuning_.block_shift;
+  std::vector<BlockMax>& blocks = field.blocks[term];
+  if (block > 0) {
+    // The term's bound so far is its first block's.
+    if (blocks.empty()) blocks.push_back(field.term_max[term]);
+    if (block == blocks.size()) blocks.emplace_back();
+    blocks[block].Update(tf, length);
+  }
+  field.term_max[term].Update(tf, length);
+  p.slots.push_back(slot);
+  p.values.push_back(tf);
+}
 
-}  // namespace
+void LexicalIndex::RebuildBounds(Field& field) {
+  for (size_t t = 0; t < field.postings.size(); ++t) {
+    const Postings<uint32_t>& p = field.postings[t];
+    BlockMax all;
+    std::vector<BlockMax> blocks;
+    if (p.slots.size() > (size_t{1} << tuning_.block_shift)) {
+      blocks.resize(((p.slots.size() - 1) >> tuning_.block_shift) + 1);
+    }
+    for (size_t i = 0; i < p.slots.size(); ++i) {
+      const uint32_t length = field.length[p.slots[i]];
+      all.Update(p.values[i], length);
+      if (!blocks.empty()) blocks[i >> tuning_.block_shift].Update(p.values[i], length);
+    }
+    field.term_max[t] = all;
+    field.blocks[t] = std::move(blocks);
+  }
+}
 
-LexicalIndex::LexicalIndex(size_t fields) : fields_(fields) {}
+size_t LexicalIndex::BlockBytes() const {
+  size_t bytes = 0;
+  for (const Field& field : fields_) {
+    bytes += field.term_max.capacity() * sizeof(BlockMax) + field.blocks.capacity() * sizeof(std::vector<BlockMax>);
+    for (const auto& b : field.blocks) bytes += b.capacity() * sizeof(BlockMax);
+  }
+  return bytes;
+}
 
 void LexicalIndex::Add(const ChunkRef& chunk, const std::vector<lexical::TermCounts>& terms,
                        const lexical::SparseVector& sparse) {
@@ -57,16 +85,12 @@ void LexicalIndex::Add(const ChunkRef& chunk, const std::vector<lexical::TermCou
       if (fresh) {
         field.postings.emplace_back();
         field.df.push_back(0);
-        field.max_tf.push_back(0);
-        field.min_length.push_back(UINT32_MAX);
+        field.term_max.emplace_back();
+        field.blocks.emplace_back();
       }
       const uint32_t id = it->second;
-      Postings<uint32_t>& p = field.postings[id];
-      p.slots.push_back(slot);
-      p.values.push_back(tf);
+      AddPosting(field, id, slot, tf, counts.length);
       ++field.df[id];
-      field.max_tf[id] = std::max(field.max_tf[id], static_cast<uint32_t>(tf));
-      field.min_length[id] = std::min(field.min_length[id], counts.length);
     }
   }
   for (size_t i = 0; i < sparse.indices.size(); ++i) {
@@ -138,6 +162,7 @@ void LexicalIndex::CompactIfNeeded() {
       if (renumber[s] != UINT32_MAX) length[renumber[s]] = field.length[s];
     }
     field.length = std::move(length);
+    RebuildBounds(field);
   }
   for (auto it = sparse_.begin(); it != sparse_.end();) {
     rewrite(it->second);
@@ -218,131 +243,6 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::TopDocuments(
     out.push_back(Scored{s.chunk_id, &documents_[s.document], s.ordinal, score});
   }
   return out;
-}
-
-Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_index,
-                                                                   const std::vector<lexical::QueryTerm>& query,
-                                                                   const lexical::Bm25Params& params, size_t k,
-                                                                   const Accept& accept) const {
-  const Field& field = fields_[field_index];
-  if (field.chunks == 0 || k == 0) return std::vector<Scored>();
-  const double avgdl = static_cast<double>(field.total_length) / static_cast<double>(field.chunks);
-  struct Term {
-    const Postings<uint32_t>* postings;
-    int64_t count;
-    double idf;
-    double bound;  // no chunk gets more than this from the term
-  };
-  std::vector<Term> terms;
-  for (const lexical::QueryTerm& q : query) {
-    auto it = field.term_ids.find(q.term);
-    if (it == field.term_ids.end() || field.df[it->second] == 0) continue;
-    const uint32_t id = it->second;
-    const double idf = lexical::Bm25Idf(field.df[id], field.chunks);
-    // The term score grows with tf and falls with the chunk length: its
-    // value at the largest tf and the smallest length bounds every chunk's
-    // (with a little slack for rounding).
-    const double bound = lexical::Bm25TermScore(q.count, idf, field.max_tf[id], field.min_length[id], avgdl, params);
-    terms.push_back(Term{&field.postings[id], q.count, idf, bound * (1 + 1e-12)});
-  }
-  if (terms.empty()) return std::vector<Scored>();
-  // Candidates are found with a cheaper rearrangement of the term score
-  // (one division); every chunk that can reach the top k is then rescored
-  // with lexical::Bm25TermScore itself, so returned scores are exact.
-  const double norm_a = params.k1 * (1 - params.b);
-  const double norm_b = params.k1 * params.b / avgdl;
-  const uint32_t* lengths = field.length.data();
-  auto fast = [&](double weight, uint32_t slot, uint32_t tf) {
-    const double t = static_cast<double>(tf);
-    return weight * t / (t + (norm_a + norm_b * static_cast<double>(lengths[slot])));
-  };
-  auto contribution = [&](const Term& t, uint32_t slot, uint32_t tf) {
-    return lexical::Bm25TermScore(t.count, t.idf, tf, field.length[slot], avgdl, params);
-  };
-  // The exact score in the query's (bytewise) term order, as PostgreSQL sums it.
-  std::vector<Term> canonical = terms;
-  auto rescore = [&](uint32_t slot) {
-    double sum = 0;
-    for (const Term& t : canonical) {
-      size_t from = 0;
-      const size_t at = Gallop(t.postings->slots, &from, slot);
-      if (at < t.postings->slots.size()) sum += contribution(t, slot, t.postings->values[at]);
-    }
-    return sum;
-  };
-  // Rare terms first: once the k-th best document's partial score beats
-  // what all remaining terms together could add, no chunk they alone match
-  // can enter the top k, and the remaining terms only update candidates.
-  std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) { return a.bound > b.bound; });
-  std::vector<double> rest(terms.size() + 1, 0.0);
-  for (size_t i = terms.size(); i-- > 0;) rest[i] = rest[i + 1] + terms[i].bound;
-
-  thread_local std::vector<double> acc;
-  thread_local std::vector<uint32_t> touched;
-  if (acc.size() < slots_.size()) acc.resize(slots_.size(), 0.0);
-  touched.clear();
-  struct Reset {
-    ~Reset() {
-      for (uint32_t s : touched) acc[s] = 0.0;
-      touched.clear();
-    }
-  } reset;
-
-  std::optional<double> theta;
-  const bool has_dead = dead_ > 0;
-  thread_local std::vector<double> kth;
-  size_t i = 0;
-  for (; i < terms.size(); ++i) {
-    if (theta && rest[i] < Below(*theta)) break;
-    const Term& t = terms[i];
-    const uint32_t* slots = t.postings->slots.data();
-    const uint32_t* tfs = t.postings->values.data();
-    const size_t n = t.postings->slots.size();
-    const double weight = static_cast<double>(t.count) * t.idf;
-    double* sums = acc.data();
-    for (size_t p = 0; p < n; ++p) {
-      const uint32_t slot = slots[p];
-      if (has_dead && !slots_[slot].alive) continue;
-      if (sums[slot] == 0.0) touched.push_back(slot);
-      sums[slot] += fast(weight, slot, tfs[p]);
-    }
-    if (i + 1 < terms.size() && touched.size() >= k) {
-      // The k-th best chunk's partial score bounds the k-th best
-      // document's from above: when even that cannot stop the scan at the
-      // next term, the (costlier) document-level threshold is not needed.
-      kth.clear();
-      for (uint32_t s : touched) kth.push_back(acc[s]);
-      std::nth_element(kth.begin(), kth.begin() + static_cast<std::ptrdiff_t>(k - 1), kth.end(), std::greater<>());
-      if (rest[i + 1] >= Below(kth[k - 1])) continue;
-      std::vector<std::pair<uint32_t, double>> partial;
-      partial.reserve(touched.size());
-      for (uint32_t s : touched) partial.emplace_back(s, acc[s]);
-      IMI_ASSIGN_OR_RETURN(std::vector<Scored> top, TopDocuments(std::move(partial), k, accept, nullptr));
-      if (top.size() >= k) theta = top.back().score;
-    }
-  }
-  std::vector<std::pair<uint32_t, double>> candidates;
-  if (i < terms.size()) {
-    std::vector<uint32_t> alive;
-    for (uint32_t s : touched) {
-      if (acc[s] + rest[i] >= Below(*theta)) alive.push_back(s);
-    }
-    std::sort(alive.begin(), alive.end());
-    for (size_t j = i; j < terms.size(); ++j) {
-      const Term& t = terms[j];
-      size_t from = 0;
-      for (uint32_t s : alive) {
-        const size_t at = Gallop(t.postings->slots, &from, s);
-        if (at < t.postings->slots.size()) acc[s] += fast(static_cast<double>(t.count) * t.idf, s, t.postings->values[at]);
-      }
-    }
-    candidates.reserve(alive.size());
-    for (uint32_t s : alive) candidates.emplace_back(s, acc[s]);
-  } else {
-    candidates.reserve(touched.size());
-    for (uint32_t s : touched) candidates.emplace_back(s, acc[s]);
-  }
-  return TopDocuments(std::move(candidates), k, accept, rescore);
 }
 
 Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchSparse(const lexical::SparseVector& query, size_t k,

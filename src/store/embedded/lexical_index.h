@@ -40,7 +40,18 @@ class LexicalIndex {
   // Whether a document passes the search's filter (may fail, e.g. on I/O).
   using Accept = std::function<Result<bool>(const std::string& document_id)>;
 
-  explicit LexicalIndex(size_t fields);
+  // Granularity of BM25's block-max pruning (docs/lexical.md): each term's
+  // postings are cut into blocks of 2^block_shift postings, and a search
+  // walks the chunks in windows of 2^window_shift slots. Search results do
+  // not depend on them; tests shrink them to exercise many boundaries.
+  struct Tuning {
+    int block_shift = 7;
+    int window_shift = 12;
+  };
+
+  explicit LexicalIndex(size_t fields) : LexicalIndex(fields, Tuning()) {}
+  // block_shift in [1, 16], window_shift in [6, 20] (clamped).
+  LexicalIndex(size_t fields, Tuning tuning);
 
   size_t fields() const { return fields_.size(); }
 
@@ -60,6 +71,9 @@ class LexicalIndex {
                                          const lexical::Bm25Params& params, size_t k, const Accept& accept) const;
   // The best `k` documents by lexical::SparseDot (non-zero only).
   Result<std::vector<Scored>> SearchSparse(const lexical::SparseVector& query, size_t k, const Accept& accept) const;
+
+  // Memory held by the block-max metadata of all fields, in bytes.
+  size_t BlockBytes() const;
 
   // Statistics of `field`: chunks with at least one term, their total
   // length, and the number of chunks holding `term`.
@@ -81,15 +95,28 @@ class LexicalIndex {
     std::vector<uint32_t> slots;  // ascending
     std::vector<V> values;        // term frequency or sparse weight
   };
+  // What bounds BM25's term score over one block of a term's postings for
+  // any N, avgdl, k1 and b: the score grows with tf and falls with the chunk
+  // length, so the postings with tf = 1 score at most as tf 1 at their
+  // smallest length, and the others at most as the largest tf at their
+  // smallest length. Built from what was added; removals (dead slots stay in
+  // the postings) only lower the true maximum, so the bound stays valid.
+  struct BlockMax {
+    uint32_t max_tf = 0;                   // largest tf (postings with tf > 1)
+    uint32_t min_length_many = UINT32_MAX;  // smallest length among them
+    uint32_t min_length_one = UINT32_MAX;   // smallest length with tf = 1
+    void Update(uint32_t tf, uint32_t length);
+  };
   struct Field {
     std::unordered_map<std::string, uint32_t> term_ids;
     std::vector<Postings<uint32_t>> postings;
-    std::vector<int64_t> df;       // live chunks per term
-    // Per term, the largest tf and the smallest chunk length it was ever
-    // added with: BM25's per-term score bound for search pruning (still an
-    // upper bound after removals).
-    std::vector<uint32_t> max_tf;
-    std::vector<uint32_t> min_length;
+    std::vector<int64_t> df;  // live chunks per term
+    // Per term, one BlockMax over all its postings (the term's bound) and
+    // one per block of 2^block_shift postings (block b covers postings
+    // [b << block_shift, (b + 1) << block_shift)); terms with a single block
+    // keep only the former.
+    std::vector<BlockMax> term_max;
+    std::vector<std::vector<BlockMax>> blocks;
     std::vector<uint32_t> length;  // per slot; 0 = no terms
     int64_t chunks = 0;            // live chunks with length > 0
     int64_t total_length = 0;
@@ -102,6 +129,18 @@ class LexicalIndex {
                                            const Accept& accept,
                                            const std::function<double(uint32_t)>& rescore) const;
   void CompactIfNeeded();
+  // Relative slack under which two sums of the same terms in different
+  // orders may still differ (they differ by a few ulps; 1e-9 is far above
+  // that); Below(x) is x lowered by it, for comparisons that must not drop
+  // a tie.
+  static constexpr double kSlack = 1e-9;
+  static double Below(double x);
+  // Appends posting (slot, tf) of `term` in `field`, keeping its bounds.
+  void AddPosting(Field& field, uint32_t term, uint32_t slot, uint32_t tf, uint32_t length);
+  // Recomputes every bound of `field` from its postings (after compaction).
+  void RebuildBounds(Field& field);
+
+  Tuning tuning_;
 
   std::vector<Slot> slots_;
   std::unordered_map<int64_t, uint32_t> slot_of_;
