@@ -28,6 +28,8 @@
 
 #include "analysis/analyzer.h"
 #include "bench/lexical/jsquad.h"
+#include "lexical/bm25.h"
+#include "store/embedded/lexical_index.h"
 #include "store/postgres/pg_connection.h"
 #include "store/vector_store.h"
 
@@ -44,6 +46,7 @@ struct Options {
   bool imi_pg = false;
   bool imi_only = false;  // --imi-only: no peers (for profiling imi alone)
   size_t slowest = 0;     // --slowest N: print imi's N slowest queries
+  bool index_memory = false;  // --index-memory: the in-memory index's postings and bounds, then exit
 };
 Options g_options;
 
@@ -330,6 +333,30 @@ int RunPgFts(const std::string& dsn, const imi::analysis::Analyzer& analyzer, co
   return 0;
 }
 
+// The embedded store's in-memory BM25 index built directly from the chunks
+// (no SQLite): bytes of postings beside bytes of block-max bounds.
+int IndexMemory(const imi::analysis::Analyzer& analyzer, const std::vector<std::string>& chunks) {
+  imi::store::LexicalIndex index(1);
+  size_t postings = 0;
+  auto start = Clock::now();
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    auto tokens = analyzer.Analyze(chunks[i]);
+    if (!tokens.ok()) return Fail(tokens.status().ToString());
+    imi::lexical::TermCounts counts = imi::lexical::CountTerms(*tokens);
+    postings += counts.terms.size();
+    imi::store::LexicalIndex::ChunkRef ref{static_cast<int64_t>(i + 1), "d" + std::to_string(i / kChunksPerDocument),
+                                           static_cast<int>(i % kChunksPerDocument)};
+    index.Add(ref, {std::move(counts)}, {});
+  }
+  const auto use = index.Memory();
+  std::printf("in-memory BM25 index: %zu postings in %.1f s (analysis included); postings %.1f MB, block-max bounds "
+              "%.1f MB (%.1f%% of the postings)\n",
+              postings, Seconds(start), static_cast<double>(use.postings) / 1e6,
+              static_cast<double>(use.bounds) / 1e6,
+              100.0 * static_cast<double>(use.bounds) / static_cast<double>(use.postings));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -345,8 +372,9 @@ int main(int argc, char** argv) {
     else if (a == "--imi-pg") o.imi_pg = true;
     else if (a == "--imi-only") o.imi_only = true;
     else if (a == "--slowest") o.slowest = std::stoul(next());
+    else if (a == "--index-memory") o.index_memory = true;
     else return Fail("usage: lexical_speed [--chunks N] [--queries N] [--pg DSN] [--imi-pg] [--imi-only] [--slowest N] "
-                       "[--work DIR]");
+                       "[--index-memory] [--work DIR]");
   }
   g_options = o;
   auto analyzer = imi::analysis::GetAnalyzer("ja-mecab");
@@ -361,6 +389,7 @@ int main(int argc, char** argv) {
   task.queries.resize(std::min(o.queries, task.queries.size()));
   std::printf("%zu chunks (%.1f MB of text, %d per document), %zu queries, k = 10\n\n", chunks.size(),
               static_cast<double>(bytes) / 1e6, kChunksPerDocument, task.queries.size());
+  if (o.index_memory) return IndexMemory(**analyzer, chunks);
   std::printf("| system | ingestion (chunks/s) | p50 (ms) | p99 (ms) | mean (ms) | queries without hits | notes |\n"
               "|---|---|---|---|---|---|---|\n");
   {

@@ -57,13 +57,17 @@ void LexicalIndex::RebuildBounds(Field& field) {
   }
 }
 
-size_t LexicalIndex::BlockBytes() const {
-  size_t bytes = 0;
+LexicalIndex::MemoryUse LexicalIndex::Memory() const {
+  MemoryUse use;
   for (const Field& field : fields_) {
-    bytes += field.term_max.capacity() * sizeof(BlockMax) + field.blocks.capacity() * sizeof(std::vector<BlockMax>);
-    for (const auto& b : field.blocks) bytes += b.capacity() * sizeof(BlockMax);
+    use.postings += field.postings.capacity() * sizeof(Postings<uint32_t>);
+    for (const auto& p : field.postings) {
+      use.postings += (p.slots.capacity() + p.values.capacity()) * sizeof(uint32_t);
+    }
+    use.bounds += field.term_max.capacity() * sizeof(BlockMax) + field.blocks.capacity() * sizeof(std::vector<BlockMax>);
+    for (const auto& b : field.blocks) use.bounds += b.capacity() * sizeof(BlockMax);
   }
-  return bytes;
+  return use;
 }
 
 void LexicalIndex::Add(const ChunkRef& chunk, const std::vector<lexical::TermCounts>& terms,

@@ -46,7 +46,7 @@ class LexicalIndex {
   // not depend on them; tests shrink them to exercise many boundaries.
   struct Tuning {
     int block_shift = 7;
-    int window_shift = 12;
+    int window_shift = 13;
   };
 
   explicit LexicalIndex(size_t fields) : LexicalIndex(fields, Tuning()) {}
@@ -72,8 +72,13 @@ class LexicalIndex {
   // The best `k` documents by lexical::SparseDot (non-zero only).
   Result<std::vector<Scored>> SearchSparse(const lexical::SparseVector& query, size_t k, const Accept& accept) const;
 
-  // Memory held by the block-max metadata of all fields, in bytes.
-  size_t BlockBytes() const;
+  // Bytes held by the BM25 postings of all fields (slots and tfs) and by
+  // their score bounds (block-max metadata), by capacity; for benchmarks.
+  struct MemoryUse {
+    size_t postings = 0;
+    size_t bounds = 0;
+  };
+  MemoryUse Memory() const;
 
   // Statistics of `field`: chunks with at least one term, their total
   // length, and the number of chunks holding `term`.

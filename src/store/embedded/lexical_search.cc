@@ -56,7 +56,6 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
     return b * (1 + 1e-12);
   };
   struct Term {
-    const Postings<uint32_t>* postings;
     const uint32_t* slots;
     const uint32_t* tfs;
     size_t n;
@@ -76,7 +75,7 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
     if (it == field.term_ids.end() || field.df[it->second] == 0) continue;
     const uint32_t id = it->second;
     const Postings<uint32_t>& p = field.postings[id];
-    Term t{&p, p.slots.data(), p.values.data(), p.slots.size(), &field.blocks[id], 0, q.count,
+    Term t{p.slots.data(), p.values.data(), p.slots.size(), &field.blocks[id], 0, q.count,
            lexical::Bm25Idf(field.df[id], field.chunks), 0};
     t.weight = static_cast<double>(t.count) * t.idf;
     t.all = bound(t.weight, field.term_max[id]);
