@@ -47,6 +47,7 @@ struct Options {
   bool imi_only = false;  // --imi-only: no peers (for profiling imi alone)
   size_t slowest = 0;     // --slowest N: print imi's N slowest queries
   bool index_memory = false;  // --index-memory: the in-memory index's postings and bounds, then exit
+  size_t filter_mod = 0;      // --filter-mod M: documents get {"g": i mod M}; imi's queries keep g = 0
 };
 Options g_options;
 
@@ -158,6 +159,7 @@ int RunImi(const char* label, imi::store::VectorStore* store, const std::vector<
   for (size_t i = 0; i < chunks.size(); i += kChunksPerDocument) {
     imi::store::Document doc;
     doc.id = "d" + std::to_string(i / kChunksPerDocument);
+    if (g_options.filter_mod > 0) doc.metadata = {{"g", (i / kChunksPerDocument) % g_options.filter_mod}};
     for (size_t c = i; c < std::min(chunks.size(), i + kChunksPerDocument); ++c) {
       imi::store::Chunk chunk;
       chunk.ordinal = static_cast<int>(c - i);
@@ -179,6 +181,11 @@ int RunImi(const char* label, imi::store::VectorStore* store, const std::vector<
   imi::store::LexicalSearchRequest request;
   request.k = 10;
   request.include = {true, false, true, false};
+  if (g_options.filter_mod > 0) {
+    auto filter = imi::store::Filter::Parse(nlohmann::json{{"g", 0}});
+    if (!filter.ok()) return Fail(filter.status().ToString());
+    request.filter = *filter;
+  }
   // The first search builds the in-memory index (embedded) from SQLite.
   start = Clock::now();
   request.query = queries[0];
@@ -373,8 +380,9 @@ int main(int argc, char** argv) {
     else if (a == "--imi-only") o.imi_only = true;
     else if (a == "--slowest") o.slowest = std::stoul(next());
     else if (a == "--index-memory") o.index_memory = true;
+    else if (a == "--filter-mod") o.filter_mod = std::stoul(next());
     else return Fail("usage: lexical_speed [--chunks N] [--queries N] [--pg DSN] [--imi-pg] [--imi-only] [--slowest N] "
-                       "[--index-memory] [--work DIR]");
+                       "[--index-memory] [--filter-mod M] [--work DIR]");
   }
   g_options = o;
   auto analyzer = imi::analysis::GetAnalyzer("ja-mecab");

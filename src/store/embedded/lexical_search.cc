@@ -105,22 +105,13 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
   std::unordered_map<uint32_t, bool> accepted;
   double limit = -std::numeric_limits<double>::infinity();  // Below(threshold)
   std::vector<std::pair<uint32_t, double>> candidates;
-  // A fully scored chunk: kept as a candidate when it may reach the top k.
-  auto offer = [&](uint32_t slot, double score) -> Status {
-    if (score < limit) return Status::Ok();
-    const uint32_t doc = slots_[slot].document;
-    if (accept) {
-      auto it = accepted.find(doc);
-      if (it == accepted.end()) {
-        IMI_ASSIGN_OR_RETURN(bool ok, accept(documents_[doc]));
-        it = accepted.emplace(doc, ok).first;
-      }
-      if (!it->second) return Status::Ok();
-    }
+  // A chunk of an accepted document: a candidate, and maybe in the top set.
+  auto admit = [&](uint32_t slot, double score) {
     candidates.emplace_back(slot, score);
+    const uint32_t doc = slots_[slot].document;
     auto [it, fresh] = top_score.emplace(doc, score);
     if (!fresh) {
-      if (score <= it->second) return Status::Ok();
+      if (score <= it->second) return;
       top.erase({it->second, doc});
       it->second = score;
       top.emplace(score, doc);
@@ -132,6 +123,33 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
       }
     }
     if (top.size() == k) limit = Below(top.begin()->first);
+  };
+  // Fully scored chunks that reach the threshold. With a filter they wait
+  // for the end of their window and are then taken best first, so that the
+  // filter is asked only about those that still reach the threshold raised
+  // by the better ones (each question may cost a lookup).
+  std::vector<std::pair<uint32_t, double>> pending;
+  auto offer = [&](uint32_t slot, double score) {
+    if (score < limit) return;
+    if (accept) {
+      pending.emplace_back(slot, score);
+    } else {
+      admit(slot, score);
+    }
+  };
+  auto flush = [&]() -> Status {
+    std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [slot, score] : pending) {
+      if (score < limit) break;
+      const uint32_t doc = slots_[slot].document;
+      auto it = accepted.find(doc);
+      if (it == accepted.end()) {
+        IMI_ASSIGN_OR_RETURN(bool ok, accept(documents_[doc]));
+        it = accepted.emplace(doc, ok).first;
+      }
+      if (it->second) admit(slot, score);
+    }
+    pending.clear();
     return Status::Ok();
   };
 
@@ -233,9 +251,10 @@ Result<std::vector<LexicalIndex::Scored>> LexicalIndex::SearchBm25(size_t field_
           at = Seek(t.slots, t.n, at, slot);
           if (at < t.n && t.slots[at] == slot) score += fast(t.weight, lengths[slot], t.tfs[at]);
         }
-        if (!pruned) IMI_RETURN_IF_ERROR(offer(slot, score));
+        if (!pruned) offer(slot, score);
       }
     }
+    if (!pending.empty()) IMI_RETURN_IF_ERROR(flush());
     start = end;
   }
   return TopDocuments(std::move(candidates), k, Accept(), rescore);
