@@ -23,5 +23,12 @@ function(imi_test name)
     IMI_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared"
     IMI_BINARY_DIR="${CMAKE_BINARY_DIR}")
   imi_set_warnings(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  # A cross build's tests run under an emulator (deploy/arm64.sh): label them
+  # with the target, and give discovery the emulator's time.
+  set(discovery_timeout 60)
+  if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+    list(APPEND ARG_LABELS arm64)
+    set(discovery_timeout 300)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${discovery_timeout} PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()

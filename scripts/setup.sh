@@ -282,11 +282,15 @@ main() {
   exec 9>"${DEPS_DIR}/.setup.lock"
   flock 9 || die "start: cannot lock ${DEPS_DIR}/.setup.lock"
   rm -f "${LOG_DIR}"/*.log
-  step_apt
-  step_onnxruntime
-  step_npm node node
-  step_npm clients clients
-  step_pgvector
+  # IMI_SETUP_STEPS runs a subset, e.g. "onnxruntime node" (deploy/Dockerfile).
+  local step
+  for step in ${IMI_SETUP_STEPS:-apt onnxruntime node clients pgvector}; do
+    case "${step}" in
+      apt | onnxruntime | pgvector) "step_${step}" ;;
+      node | clients) step_npm "${step}" "${step}" ;;
+      *) die "start: unknown step '${step}' in IMI_SETUP_STEPS (apt, onnxruntime, node, clients, pgvector)" ;;
+    esac
+  done
   say "done (logs in ${LOG_DIR})"
 }
 

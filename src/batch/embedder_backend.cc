@@ -46,7 +46,6 @@ void L2Normalize(std::vector<float>* v) {
 EmbedderBackend::~EmbedderBackend() = default;
 
 Result<std::unique_ptr<EmbedderBackend>> EmbedderBackend::Create(std::unique_ptr<model::Embedder> embedder,
-                                                                 const std::string& tokenizer_path,
                                                                  size_t max_run_tokens) {
   std::unique_ptr<EmbedderBackend> backend(new EmbedderBackend());
   backend->max_run_tokens_ = std::max<size_t>(max_run_tokens, 1);
@@ -65,8 +64,6 @@ Result<std::unique_ptr<EmbedderBackend>> EmbedderBackend::Create(std::unique_ptr
   backend->info_.outputs = m.outputs;
   backend->info_.heads = m.heads;
   backend->info_.colbert_dimension = m.colbert_dimension;
-
-  backend->tokenizer_path_ = tokenizer_path.empty() ? m.root : tokenizer_path;
 
   // The post-processor's frame, e.g. [CLS] ... [SEP], from an empty text.
   model::EmbedOptions plain;
@@ -201,18 +198,7 @@ Result<std::vector<InferOutput>> EmbedderBackend::Infer(const std::vector<const 
 }
 
 Result<std::vector<TokenInfo>> EmbedderBackend::Tokenize(std::string_view text, bool add_special_tokens) const {
-  std::call_once(tokenizer_once_, [this] {
-    auto loaded = tokenizer::Tokenizer::FromFile(tokenizer_path_);
-    if (!loaded.ok()) {
-      tokenizer_status_ = loaded.status();
-      return;
-    }
-    tokenizer_ = std::move(loaded).value();
-    tokenizer_->SetTruncation(std::nullopt);
-    tokenizer_->SetPadding(std::nullopt);
-  });
-  IMI_RETURN_IF_ERROR(tokenizer_status_);
-  IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, tokenizer_->Encode(text, add_special_tokens));
+  IMI_ASSIGN_OR_RETURN(tokenizer::Encoding enc, embedder_->tokenizer().Encode(text, add_special_tokens));
   // Offsets come in code points; /tokenize reports byte offsets.
   std::vector<size_t> byte_at;
   byte_at.reserve(text.size() + 1);

@@ -2,7 +2,6 @@
 #define IMI_BATCH_EMBEDDER_BACKEND_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/result.h"
@@ -22,13 +21,11 @@ namespace imi::batch {
 // Normalize module is Unprocessable. Left truncation is Unsupported.
 class EmbedderBackend : public EmbeddingBackend {
  public:
-  // Takes ownership of `embedder`. A second, non-truncating tokenizer for
-  // Tokenize is loaded from `tokenizer_path` (or the model directory) on
-  // first use, so start-up does not pay for it. Infer runs a batch in ONNX
-  // Runtime calls of at most `max_run_tokens` padded tokens each (at least
-  // one input per call): on CPUs, small runs are faster per token.
+  // Takes ownership of `embedder`; Tokenize uses the embedder's own
+  // (untruncated) tokenizer. Infer runs a batch in ONNX Runtime calls of at
+  // most `max_run_tokens` padded tokens each (at least one input per call):
+  // on CPUs, small runs are faster per token.
   static Result<std::unique_ptr<EmbedderBackend>> Create(std::unique_ptr<model::Embedder> embedder,
-                                                         const std::string& tokenizer_path,
                                                          size_t max_run_tokens = 1024);
   ~EmbedderBackend() override;
 
@@ -56,10 +53,6 @@ class EmbedderBackend : public EmbeddingBackend {
   std::unique_ptr<model::Embedder> embedder_;
   std::unique_ptr<model::CrossEncoder> reranker_;
   RerankerInfo reranker_info_;
-  std::string tokenizer_path_;
-  mutable std::once_flag tokenizer_once_;
-  mutable std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
-  mutable Status tokenizer_status_;
   BackendInfo info_;
   size_t max_run_tokens_ = 1024;
   // Ids the post-processor puts around a text, learnt by encoding "".

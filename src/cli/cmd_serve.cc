@@ -160,7 +160,7 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   }
   const model::ModelInfo info = embedder->info();
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<batch::EmbedderBackend> backend,
-                       batch::EmbedderBackend::Create(std::move(embedder), flags.tokenizer, flags.max_run_tokens));
+                       batch::EmbedderBackend::Create(std::move(embedder), flags.max_run_tokens));
   std::string reranker_line;
   if (!flags.reranker.empty()) {
     model::CrossEncoderConfig rc;

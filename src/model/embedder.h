@@ -14,10 +14,7 @@
 #include "model/m3.h"
 #include "model/pooling.h"
 #include "model/variant.h"
-
-namespace imi::tokenizer {
-class Tokenizer;
-}
+#include "tokenizer/tokenizer.h"
 
 namespace imi::model {
 
@@ -135,6 +132,10 @@ class Embedder {
                             OutputSet outputs = kDenseOutput) const;
 
   const ModelInfo& info() const { return info_; }
+
+  // The model's tokenizer, without truncation or padding (thread-safe,
+  // const), for callers that tokenise for other purposes (/tokenize).
+  const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
   Embedder();

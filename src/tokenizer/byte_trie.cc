@@ -1,48 +1,86 @@
 #include "tokenizer/byte_trie.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace imi::tokenizer {
 
 void ByteTrie::Insert(std::string_view key, int32_t value) {
-  int32_t node = 0;
-  for (unsigned char c : key) {
-    const uint64_t k = (static_cast<uint64_t>(node) << 8) | c;
-    auto it = build_index_.find(k);
-    if (it == build_index_.end()) {
-      const auto child = static_cast<int32_t>(nodes_.size());
-      nodes_.push_back(Node{});
-      build_index_.emplace(k, child);
-      pending_.push_back(PendingEdge{node, c, child});
-      node = child;
-    } else {
-      node = it->second;
-    }
-  }
-  nodes_[node].value = value;
+  pending_.push_back(PendingKey{key_bytes_.size(), static_cast<uint32_t>(key.size()), value});
+  key_bytes_.append(key);
 }
 
 void ByteTrie::Build() {
-  std::sort(pending_.begin(), pending_.end(), [](const PendingEdge& a, const PendingEdge& b) {
-    return a.parent != b.parent ? a.parent < b.parent : a.byte < b.byte;
-  });
-  root_next_.fill(-1);
-  edges_.clear();
-  edges_.reserve(pending_.size());
-  for (const PendingEdge& e : pending_) {
-    if (e.parent == 0) {
-      root_next_[e.byte] = e.child;
-      continue;
+  auto key_of = [this](const PendingKey& k) { return std::string_view(key_bytes_).substr(k.offset, k.length); };
+  // Sorted by bytes (char_traits<char> compares as unsigned char), equal keys
+  // in insertion order so that the last one wins.
+  std::vector<uint32_t> order(pending_.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return key_of(pending_[a]) < key_of(pending_[b]); });
+
+  // Keys in sorted order share their prefix with the previous key: `path`
+  // holds the nodes of that prefix. Children of a node are therefore created
+  // in increasing byte order; `parent_of` and `byte_of` record each node's
+  // edge so the edge lists can be laid out per parent afterwards.
+  // At most one node per key byte (plus the root): reserve once.
+  const size_t max_nodes = key_bytes_.size() + 1;
+  std::vector<int32_t> parent_of{-1};
+  std::vector<uint8_t> byte_of{0};
+  parent_of.reserve(max_nodes);
+  byte_of.reserve(max_nodes);
+  nodes_.assign(1, Node{});
+  nodes_.reserve(max_nodes);
+  std::vector<int32_t> path{0};
+  std::string_view previous;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const PendingKey& k = pending_[order[i]];
+    const std::string_view key = key_of(k);
+    if (i + 1 < order.size() && key_of(pending_[order[i + 1]]) == key) continue;  // a later insert wins
+    size_t common = 0;
+    const size_t limit = std::min(previous.size(), key.size());
+    while (common < limit && previous[common] == key[common]) ++common;
+    path.resize(common + 1);
+    for (size_t d = common; d < key.size(); ++d) {
+      const auto child = static_cast<int32_t>(nodes_.size());
+      nodes_.push_back(Node{});
+      parent_of.push_back(path.back());
+      byte_of.push_back(static_cast<uint8_t>(key[d]));
+      path.push_back(child);
     }
-    Node& parent = nodes_[e.parent];
-    if (parent.edges_count == 0) parent.edges_begin = static_cast<uint32_t>(edges_.size());
-    edges_.push_back(Edge{e.byte, e.child});
-    ++parent.edges_count;
+    nodes_[path.back()].value = k.value;
+    previous = key;
   }
+
+  // Edge lists: one counting pass per parent, children in creation order
+  // (= byte order within a parent). Root edges go to the dense table.
+  root_next_.fill(-1);
+  std::vector<uint32_t> count(nodes_.size(), 0);
+  for (size_t child = 1; child < nodes_.size(); ++child) {
+    if (parent_of[child] == 0) {
+      root_next_[byte_of[child]] = static_cast<int32_t>(child);
+    } else {
+      ++count[parent_of[child]];
+    }
+  }
+  uint32_t next = 0;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    nodes_[n].edges_begin = next;
+    nodes_[n].edges_count = 0;
+    next += count[n];
+  }
+  edges_.assign(next, Edge{});
+  for (size_t child = 1; child < nodes_.size(); ++child) {
+    const int32_t parent = parent_of[child];
+    if (parent == 0) continue;
+    Node& p = nodes_[parent];
+    edges_[p.edges_begin + p.edges_count++] = Edge{byte_of[child], static_cast<int32_t>(child)};
+  }
+  nodes_.shrink_to_fit();
   pending_.clear();
   pending_.shrink_to_fit();
-  build_index_.clear();
-  build_index_.rehash(0);
+  key_bytes_.clear();
+  key_bytes_.shrink_to_fit();
 }
 
 }  // namespace imi::tokenizer

@@ -3,8 +3,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace imi::tokenizer {
@@ -18,7 +18,9 @@ class ByteTrie {
   // Only valid before Build().
   void Insert(std::string_view key, int32_t value);
 
-  // Freezes the trie into its compact look-up form.
+  // Freezes the trie into its compact look-up form: sorts the keys and lays
+  // the nodes out in one pass (no hashing; linear in the key bytes after
+  // the sort).
   void Build();
 
   // Calls fn(length, value) for every key that is a prefix of `text`, in
@@ -68,14 +70,14 @@ class ByteTrie {
     return (e != edges_.data() + n.edges_begin + n.edges_count && e->byte == byte) ? e->child : -1;
   }
 
-  // Build-time: edges in insertion order (parent, byte, child).
-  struct PendingEdge {
-    int32_t parent;
-    uint8_t byte;
-    int32_t child;
+  // Build-time: the keys in insertion order, their bytes in one arena.
+  struct PendingKey {
+    size_t offset;
+    uint32_t length;
+    int32_t value;
   };
-  std::vector<PendingEdge> pending_;
-  std::unordered_map<uint64_t, int32_t> build_index_;  // (parent << 8 | byte) -> child
+  std::string key_bytes_;
+  std::vector<PendingKey> pending_;
   std::vector<Node> nodes_{Node{}};  // node 0 is the root
   std::vector<Edge> edges_;
   std::array<int32_t, 256> root_next_{};

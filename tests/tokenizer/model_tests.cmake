@@ -19,3 +19,6 @@ imi_test(live_parity_test
 imi_test(model_threads_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_threads_test.cc
   DEPS imi_tokenizer)
+imi_test(byte_trie_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/byte_trie_test.cc
+  DEPS imi_tokenizer)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# CTest "deploy_image" (label deploy): builds both image variants with a tiny
+# generated model twice (digests must match), then runs each image's entrypoint
+# from its unpacked rootfs (deploy/smoke.py). arm64 images are built and run
+# (under qemu) too when build-arm64/imi exists (deploy/arm64.sh build).
+#   deploy/test_image.sh BUILD_DIR
+# Exit 77 (skipped) when not root or umoci/skopeo/unshare are missing.
+set -euo pipefail
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$(cd "${1:-${REPO_DIR}/build}" && pwd)"
+if [[ "$(id -u)" != 0 ]]; then echo "skip: needs root (namespaces, chroot, file ownership)"; exit 77; fi
+for tool in umoci skopeo unshare patchelf; do
+  command -v "${tool}" >/dev/null || { echo "skip: ${tool} missing (scripts/setup.sh installs it)"; exit 77; }
+done
+work="${build}/deploy-test"
+model="${work}/tiny-bert"
+mkdir -p "${work}"
+if [[ ! -f "${model}/onnx/model_qint8_arm64.onnx" ]]; then
+  /usr/bin/python3 "${REPO_DIR}/tools/modelgen/modelgen.py" generate --arch bert --seed 21 \
+    --tokenizer "${REPO_DIR}/../shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json" \
+    --out "${model}" --int8 quint8_avx2 qint8_avx512_vnni qint8_arm64
+fi
+archs=amd64
+arm64_build="${IMI_ARM64_BUILD_DIR:-${REPO_DIR}/build-arm64}"
+[[ -x "${arm64_build}/imi" && -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && archs=amd64,arm64
+IMI_BUILD_DIR="${build}" bash "${REPO_DIR}/deploy/image.sh" --arch "${archs}" --model "${model}" \
+  --out "${work}/image" --twice
+port=$((18700 + RANDOM % 200))
+for arch in ${archs//,/ }; do
+  python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "bare-${arch}" --model "${model}" --port "${port}"
+  python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "model-${arch}" --port "${port}"
+done
+echo "deploy_image: images reproducible, rootfs smoke passed for ${archs}"
