@@ -172,7 +172,7 @@ if [[ -n "${model}" ]]; then
   mkdir -p "${dest}"
   # Everything but ONNX files, then the one variant (and its external data).
   (cd "${model}" && find . -type f ! -name '*.onnx' ! -name '*.onnx_data' ! -name '*.onnx.data' ! -path './.*' \
-    ! -name 'imi-cache*' -print0 | xargs -0 -r cp --parents -t "${dest}")
+    ! -path '*/.imi-cache/*' -print0 | xargs -0 -r cp --parents -t "${dest}")
   for f in "onnx/${variant}" "${variant}"; do
     [[ -f "${model}/${f}" ]] || continue
     mkdir -p "$(dirname "${dest}/${f}")"
@@ -181,6 +181,23 @@ if [[ -n "${model}" ]]; then
       [[ -f "${data}" ]] && cp "${data}" "$(dirname "${dest}/${f}")/"
     done
   done
+fi
+
+# The optimised-graph cache of the baked model (docs/deploy.md, "Cold start"):
+# the target binary loads the model once (an arm64 binary through qemu-user),
+# so a container's first start already runs from the cached graph. The cache
+# key is the model's content, the ONNX Runtime version and the architecture.
+if [[ -n "${model}" ]]; then
+  baked="$(cd "${out}/models/default" && find . -name "${variant}" -type f | head -1)"
+  cache_env=()
+  [[ "${arch}" == arm64 ]] && cache_env=(env QEMU_LD_PREFIX="${sysroot}")
+  if printf 'warm up\n' | "${cache_env[@]}" "${binary}" embed --model "${out}/models/default" \
+    --variant "${variant%.onnx}" --ort-cache auto --threads 1 >/dev/null 2>"${out}/.cache.log"; then
+    say "baked the optimised graph of ${baked#./} ($(du -sh "$(dirname "${out}/models/default/${baked}")/.imi-cache" | cut -f1))"
+  else
+    say "note: could not bake the optimised graph (the container builds it on first start): $(tail -1 "${out}/.cache.log")"
+  fi
+  rm -f "${out}/.cache.log"
 fi
 
 # --- ownership, modes, times -----------------------------------------------------

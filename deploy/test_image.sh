@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CTest "deploy_image" (label deploy): builds both image variants with a tiny
 # generated model twice (digests must match), then runs each image's entrypoint
-# from its unpacked rootfs (deploy/smoke.py). arm64 images are built and run
-# (under qemu) too when build-arm64/imi exists (deploy/arm64.sh build).
+# from its unpacked rootfs (deploy/smoke.py). With IMI_IMAGE_ARCHS=amd64,arm64
+# the arm64 images are built and run (under qemu) too (deploy/arm64.sh build
+# first).
 #   deploy/test_image.sh BUILD_DIR
 # Exit 77 (skipped) when not root or umoci/skopeo/unshare are missing.
 set -euo pipefail
@@ -20,9 +21,8 @@ if [[ ! -f "${model}/onnx/model_qint8_arm64.onnx" ]]; then
     --tokenizer "${REPO_DIR}/../shared/tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json" \
     --out "${model}" --int8 quint8_avx2 qint8_avx512_vnni qint8_arm64
 fi
-archs=amd64
-arm64_build="${IMI_ARM64_BUILD_DIR:-${REPO_DIR}/build-arm64}"
-[[ -x "${arm64_build}/imi" && -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && archs=amd64,arm64
+# IMI_IMAGE_ARCHS=amd64,arm64 adds the arm64 images (after deploy/arm64.sh build).
+archs="${IMI_IMAGE_ARCHS:-amd64}"
 IMI_BUILD_DIR="${build}" bash "${REPO_DIR}/deploy/image.sh" --arch "${archs}" --model "${model}" \
   --out "${work}/image" --twice
 port=$((18700 + RANDOM % 200))

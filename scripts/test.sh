@@ -7,7 +7,8 @@
 # Environment: IMI_BUILD_DIR (default build), IMI_JOBS build jobs (default 2),
 # IMI_TEST_JOBS parallel tests (default 1: tests share one database),
 # IMI_TEST_TIMEOUT seconds per test (default 600), IMI_SKIP_SETUP=1 to skip
-# scripts/setup.sh when the dependencies are known to be installed.
+# scripts/setup.sh when the dependencies are known to be installed,
+# IMI_SKIP_ARM64=1 to skip the arm64 cross build and its tests under qemu.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,4 +53,13 @@ say "ctest: per-test timeout ${TEST_TIMEOUT}s"
 status=0
 ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout "${TEST_TIMEOUT}" -j"${TEST_JOBS}" || status=$?
 say "ctest exit status ${status}"
+
+# arm64: the cross build and its CI subset under qemu (README, "Tests");
+# IMI_SKIP_ARM64=1 leaves it out, `bash deploy/arm64.sh all` runs everything.
+if [[ "${IMI_SKIP_ARM64:-0}" != 1 ]]; then
+  arm64_status=0
+  bash deploy/arm64.sh ci || arm64_status=$?
+  say "arm64 exit status ${arm64_status}"
+  ((status != 0)) || status=${arm64_status}
+fi
 exit "${status}"

@@ -49,6 +49,7 @@ struct EmbedFlags {
   std::string output = "dense";  // dense, sparse, colbert, all (model/m3.h)
   std::string onnx_output;
   size_t max_batch_tokens = 1024;
+  std::string ort_cache = "off";
   bool no_truncate = false;
   size_t batch_size = 0;
   size_t max_line_bytes = 16 * 1024 * 1024;
@@ -190,6 +191,7 @@ Status RunEmbed(const EmbedFlags& flags) {
   if (flags.no_normalize) config.normalize = false;
   if (flags.max_length > 0) config.max_seq_length = flags.max_length;
   config.max_batch_tokens = flags.max_batch_tokens;
+  config.ort_cache = flags.ort_cache;
   IMI_ASSIGN_OR_RETURN(auto embedder, model::Embedder::Load(config));
   const model::ModelInfo& info = embedder->info();
   std::fprintf(stderr, "imi embed: variant %s (%s)\n", info.variant_file.c_str(), info.variant_reason.c_str());
@@ -328,6 +330,9 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
                   "ONNX output holding the embeddings (default: last_hidden_state, token_embeddings, "
                   "sentence_embedding, dense_vecs)");
   cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 1024)");
+  cmd->add_option("--ort-cache", flags->ort_cache,
+                  "Optimised-graph cache: off (default), auto (beside the model) or a directory; "
+                  "see docs/deploy.md (Cold start)");
   cmd->add_option("--batch-size", flags->batch_size,
                   "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");
   cmd->add_flag("--no-truncate", flags->no_truncate, "Fail on inputs longer than the max length instead");

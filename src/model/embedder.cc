@@ -57,6 +57,7 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
   info.include_prompt = dir.include_prompt;
   info.pad_left = dir.pad_left;
 
+  const auto tokenizer_start = std::chrono::steady_clock::now();
   IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
   IMI_ASSIGN_OR_RETURN(e->truncating_tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
   e->tokenizer_->SetTruncation(std::nullopt);
@@ -65,12 +66,21 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
   trunc.max_length = max_len;
   e->truncating_tokenizer_->SetTruncation(trunc);
   e->truncating_tokenizer_->SetPadding(std::nullopt);
+  info.tokenizer_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tokenizer_start).count();
 
   OnnxSessionOptions so;
   so.model_path = (std::filesystem::path(dir.root) / choice.file).string();
   so.intra_op_threads = config.threads;
   so.output_name = config.output_name;
+  so.cache = config.ort_cache;
   IMI_ASSIGN_OR_RETURN(e->session_, OnnxSession::Open(so));
+  const SessionLoadInfo& load = e->session_->load_info();
+  info.hash_ms = load.hash_ms;
+  info.session_ms = load.session_ms;
+  info.cache_hit = load.cache_hit;
+  info.cache_file = load.cache_file;
+  info.cache_note = load.cache_note;
   const auto& inputs = e->session_->input_names();
   e->feeds_token_types_ = std::find(inputs.begin(), inputs.end(), "token_type_ids") != inputs.end();
   info.threads = e->session_->intra_op_threads();

@@ -32,6 +32,7 @@ struct EmbedderConfig {
   std::optional<bool> normalize;          // overrides the Normalize module
   std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
   size_t max_batch_tokens = 1024;  // padded tokens per ONNX run inside Embed (bench/README.md: small batches run faster)
+  std::string ort_cache = "off";   // optimised-graph cache: off, auto or a directory (model/onnx_session.h)
 };
 
 // Per-call options.
@@ -96,6 +97,14 @@ struct ModelInfo {
   OutputSet outputs = kDenseOutput;
   std::string heads;  // e.g. "sparse_linear.pt, colbert_linear.pt"; empty without
   size_t colbert_dimension = 0;
+  // Where load_ms went: model directory + tokenizer.json, hashing the model
+  // for the cache key, ONNX Runtime session; and the optimised-graph cache.
+  double tokenizer_ms = 0;
+  double hash_ms = 0;
+  double session_ms = 0;
+  bool cache_hit = false;
+  std::string cache_file;
+  std::string cache_note;
 };
 
 // Text in, sentence-transformers vectors out. All const methods are

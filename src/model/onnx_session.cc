@@ -1,12 +1,18 @@
 #include "model/onnx_session.h"
 
 #include <onnxruntime_cxx_api.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <thread>
+
+#include "model/ort_cache.h"
+#include "model/onnx_runtime_info.h"
 
 namespace imi::model {
 namespace {
@@ -17,6 +23,29 @@ Ort::Env& Environment() {
   // One process-wide environment; ORT requires it to outlive every session.
   static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "imi");
   return env;
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+const char* Architecture() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "other";
+#endif
+}
+
+Ort::SessionOptions BaseOptions(int threads, GraphOptimizationLevel level) {
+  Ort::SessionOptions so;
+  so.SetGraphOptimizationLevel(level);
+  so.SetIntraOpNumThreads(threads);
+  so.SetInterOpNumThreads(1);
+  so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  return so;
 }
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -31,7 +60,9 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }  // namespace
 
 struct OnnxSession::Impl {
+  MappedFile cached_graph;  // must outlive the session: its weights point into it
   std::unique_ptr<Ort::Session> session;
+  SessionLoadInfo load;
   std::vector<std::string> input_names;
   std::vector<InputRole> roles;
   std::vector<ONNXTensorElementDataType> input_types;
@@ -43,6 +74,81 @@ struct OnnxSession::Impl {
 };
 
 OnnxSession::OnnxSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+// Session from the cached ORT-format graph when there is one for this model
+// content, ONNX Runtime version and architecture; else from the .onnx file,
+// saving its optimised graph for the next start (written to a temporary name
+// and renamed, so a reader never sees half a file). Throws what ORT throws
+// for the .onnx file itself; cache problems become notes.
+void OnnxSession::OpenWithCache(const OnnxSessionOptions& options, Impl* impl) {
+  namespace fs = std::filesystem;
+  SessionLoadInfo& load = impl->load;
+  const std::string dir = options.cache == "auto" ? DefaultOrtCacheDir(options.model_path) : options.cache;
+  std::error_code ec;
+  std::string file;
+  if (!dir.empty()) fs::create_directories(dir, ec);
+  if (dir.empty()) {
+    load.cache_note = "no writable cache directory (set IMI_CACHE_DIR)";
+  } else if (!fs::is_directory(dir, ec)) {
+    load.cache_note = "cache directory " + dir + " cannot be created";
+  } else if (fs::exists(options.model_path + "_data", ec) || fs::exists(options.model_path + ".data", ec)) {
+    load.cache_note = "weights in an external data file: not cached (ORT format holds at most 2 GB)";
+  } else {
+    const auto hash_start = std::chrono::steady_clock::now();
+    Result<MappedFile> model = MappedFile::Open(options.model_path);
+    if (model.ok()) {
+      const uint64_t hash = ContentHash64(model->data(), model->size());
+      file = (fs::path(dir) / OrtCacheFileName(fs::path(options.model_path).filename().string(), hash,
+                                               model->size(), OnnxRuntimeVersion(), Architecture()))
+                 .string();
+    }
+    load.hash_ms = MsSince(hash_start);
+  }
+  if (!file.empty() && fs::is_regular_file(file, ec)) {
+    Result<MappedFile> graph = MappedFile::Open(file);
+    if (graph.ok()) {
+      try {
+        auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+        so.AddConfigEntry("session.load_model_format", "ORT");
+        so.AddConfigEntry("session.use_ort_model_bytes_directly", "1");
+        so.AddConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+        impl->session = std::make_unique<Ort::Session>(Environment(), graph->data(), graph->size(), so);
+        impl->cached_graph = std::move(graph).value();
+        load.cache_file = file;
+        load.cache_hit = true;
+        return;
+      } catch (const std::exception& e) {
+        load.cache_note = std::string("cached graph unusable, rebuilt: ") + e.what();
+        fs::remove(file, ec);
+      }
+    }
+  }
+  auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+  const std::string temporary = file.empty() ? "" : file + ".tmp" + std::to_string(::getpid());
+  if (!temporary.empty()) {
+    so.SetOptimizedModelFilePath(temporary.c_str());
+    so.AddConfigEntry("session.save_model_format", "ORT");
+  }
+  try {
+    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
+  } catch (const Ort::Exception&) {
+    if (temporary.empty()) throw;
+    // Saving may be what failed (e.g. a full disk): try once without it.
+    fs::remove(temporary, ec);
+    load.cache_note = "could not save the optimised graph to " + dir;
+    auto plain = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), plain);
+    return;
+  }
+  if (temporary.empty()) return;
+  fs::rename(temporary, file, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    load.cache_note = "could not write " + file;
+    return;
+  }
+  load.cache_file = file;
+}
 OnnxSession::~OnnxSession() = default;
 
 Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions& options) {
@@ -54,18 +160,20 @@ Result<std::unique_ptr<OnnxSession>> OnnxSession::Open(const OnnxSessionOptions&
   impl->threads = options.intra_op_threads > 0
                       ? options.intra_op_threads
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto session_start = std::chrono::steady_clock::now();
   try {
-    Ort::SessionOptions so;
-    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-    so.SetIntraOpNumThreads(impl->threads);
-    so.SetInterOpNumThreads(1);
-    so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
-    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
+    if (options.cache == "off" || options.cache.empty()) {
+      auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_ALL);
+      impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
+    } else {
+      OpenWithCache(options, impl.get());
+    }
   } catch (const Ort::Exception& e) {
     return Status::DataLoss("ONNX Runtime cannot load " + options.model_path + ": " + e.what());
   } catch (const std::exception& e) {
     return Status::Internal("loading " + options.model_path + ": " + e.what());
   }
+  impl->load.session_ms = MsSince(session_start) - impl->load.hash_ms;
 
   try {
     Ort::AllocatorWithDefaultOptions alloc;
@@ -232,5 +340,6 @@ const std::string& OnnxSession::output_name() const { return impl_->output_name;
 bool OnnxSession::output_is_pooled() const { return impl_->output_is_pooled; }
 int64_t OnnxSession::output_hidden_size() const { return impl_->hidden; }
 int OnnxSession::intra_op_threads() const { return impl_->threads; }
+const SessionLoadInfo& OnnxSession::load_info() const { return impl_->load; }
 
 }  // namespace imi::model

@@ -16,6 +16,18 @@ struct OnnxSessionOptions {
   // empty: last_hidden_state, token_embeddings, sentence_embedding, then the
   // dense output of a bge-m3 export (dense_vecs, dense_embeddings)
   std::string output_name;
+  // Optimised-graph cache (model/ort_cache.h): "off" (none), "auto" (beside
+  // the model, else $IMI_CACHE_DIR, else ~/.cache/imi/ort) or a directory.
+  std::string cache = "off";
+};
+
+// What Open did, for start-up messages and bench/README.md.
+struct SessionLoadInfo {
+  std::string cache_file;   // empty: no cache used
+  bool cache_hit = false;   // the session came from the cached graph
+  std::string cache_note;   // why the cache was not used or not written, if so
+  double hash_ms = 0;       // hashing the model file for the cache key
+  double session_ms = 0;    // creating the ONNX Runtime session
 };
 
 // One padded batch, row-major [batch, sequence]; right padding, mask 1 on tokens.
@@ -43,9 +55,14 @@ struct OutputInfo {
 };
 
 // The ONNX Runtime adapter: the only code in imi that includes ONNX Runtime
-// headers. One session, full graph optimisation; Run is const and may be
-// called from many threads at once (ONNX Runtime's Run is thread-safe).
-// Every ONNX Runtime error or exception comes back as a Status.
+// headers. One session, graph optimisation at ORT's "extended" level (the
+// fusions; the "all" level only adds layout changes for convolutions, and a
+// graph saved at "extended" runs on any CPU of the architecture); Run is const
+// and may be called from many threads at once (ONNX Runtime's Run is
+// thread-safe). With a cache, the optimised graph is saved in ORT format on
+// the first start and later sessions run from a read-only mapping of it.
+// Every ONNX Runtime error or exception comes back as a Status; a cache that
+// cannot be read or written is a note, never an error.
 class OnnxSession {
  public:
   // Loads the model and discovers its inputs (input_ids, attention_mask,
@@ -74,10 +91,12 @@ class OnnxSession {
   // Hidden size from the output's static shape, or 0 when it is symbolic.
   int64_t output_hidden_size() const;
   int intra_op_threads() const;
+  const SessionLoadInfo& load_info() const;
 
  private:
   struct Impl;
   explicit OnnxSession(std::unique_ptr<Impl> impl);
+  static void OpenWithCache(const OnnxSessionOptions& options, Impl* impl);
   std::unique_ptr<Impl> impl_;
 };
 

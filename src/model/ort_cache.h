@@ -1,0 +1,59 @@
+#ifndef IMI_MODEL_ORT_CACHE_H_
+#define IMI_MODEL_ORT_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace imi::model {
+
+// The cache of ONNX Runtime's optimised graphs in ORT format (docs/deploy.md,
+// "Cold start"): creating a session from an .onnx file parses it, copies every
+// weight and runs the graph optimisers; a session from the saved ORT-format
+// graph skips the optimisers and uses the weights in place from a read-only
+// memory mapping. One file per (model content, ONNX Runtime version, CPU), so
+// a changed model, library or machine never reuses a stale graph.
+
+// A read-only, private memory mapping of a whole file. Movable, not copyable.
+class MappedFile {
+ public:
+  // NotFound when the file is missing; Internal when it cannot be mapped.
+  static Result<MappedFile> Open(const std::string& path);
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// A 64-bit content hash (not cryptographic; a cache key): four independent
+// multiply-xor lanes over 8-byte words, about as fast as reading memory.
+uint64_t ContentHash64(const uint8_t* data, size_t size);
+
+// The cache file for `model_path` in `cache_dir`:
+// "<model file name>.<hash of content, size, ort_version, cpu>.ort".
+// `cpu` names the instruction sets the optimised graph may depend on.
+std::string OrtCacheFileName(std::string_view model_file_name, uint64_t content_hash, size_t size,
+                             std::string_view ort_version, std::string_view cpu);
+
+// Where the cache lives when the caller did not say: `<model dir>/.imi-cache`
+// when that directory can be written, else $IMI_CACHE_DIR, else
+// $XDG_CACHE_HOME/imi/ort or $HOME/.cache/imi/ort. Empty when none of them
+// can be created and written (the session is then built without a cache).
+std::string DefaultOrtCacheDir(const std::string& model_path);
+
+}  // namespace imi::model
+
+#endif  // IMI_MODEL_ORT_CACHE_H_

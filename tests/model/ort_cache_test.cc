@@ -1,0 +1,92 @@
+// The optimised-graph cache: the first load writes it, the next one runs from
+// it, and the vectors are the same bits as without a cache; a damaged or
+// unwritable cache is a note, never an error.
+#include "model/ort_cache.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+#include "model/embedder.h"
+
+namespace imi::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(OrtCacheTest, ContentHashAndFileNameChangeWithEveryPartOfTheKey) {
+  const std::string a = "model bytes", b = "model bytez";
+  const auto* pa = reinterpret_cast<const uint8_t*>(a.data());
+  const auto* pb = reinterpret_cast<const uint8_t*>(b.data());
+  EXPECT_EQ(ContentHash64(pa, a.size()), ContentHash64(pa, a.size()));
+  EXPECT_NE(ContentHash64(pa, a.size()), ContentHash64(pb, b.size()));
+  EXPECT_NE(ContentHash64(pa, a.size()), ContentHash64(pa, a.size() - 1));
+  const std::string name = OrtCacheFileName("model.onnx", 1, 10, "1.21.0", "x86_64");
+  EXPECT_EQ(name.rfind("model.onnx.", 0), 0u) << name;
+  EXPECT_EQ(name.substr(name.size() - 4), ".ort");
+  EXPECT_NE(name, OrtCacheFileName("model.onnx", 2, 10, "1.21.0", "x86_64"));
+  EXPECT_NE(name, OrtCacheFileName("model.onnx", 1, 11, "1.21.0", "x86_64"));
+  EXPECT_NE(name, OrtCacheFileName("model.onnx", 1, 10, "1.22.0", "x86_64"));
+  EXPECT_NE(name, OrtCacheFileName("model.onnx", 1, 10, "1.21.0", "aarch64"));
+}
+
+std::vector<std::vector<float>> EmbedWith(const testing::Fixtures& f, const std::string& cache, ModelInfo* info) {
+  EmbedderConfig config;
+  config.model_path = f.Path("tiny-bert");
+  config.threads = 1;
+  config.ort_cache = cache;
+  auto embedder = Embedder::Load(config);
+  EXPECT_TRUE(embedder.ok()) << embedder.status().ToString();
+  if (!embedder.ok()) return {};
+  *info = (*embedder)->info();
+  auto result = (*embedder)->Embed({"東京都に住んでいます", "It is sunny today.", "ｶﾀｶﾅ"}, {});
+  EXPECT_TRUE(result.ok()) << result.status().ToString();
+  return result.ok() ? result->vectors : std::vector<std::vector<float>>{};
+}
+
+TEST(OrtCacheTest, SecondLoadRunsFromTheCachedGraphWithTheSameVectors) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path dir = fs::path(f.dir) / "ort-cache-test";
+  fs::remove_all(dir);
+  ModelInfo plain_info, first_info, second_info;
+  const auto plain = EmbedWith(f, "off", &plain_info);
+  EXPECT_TRUE(plain_info.cache_file.empty());
+  const auto first = EmbedWith(f, dir.string(), &first_info);
+  ASSERT_FALSE(first_info.cache_file.empty()) << first_info.cache_note;
+  EXPECT_FALSE(first_info.cache_hit);
+  EXPECT_TRUE(fs::is_regular_file(first_info.cache_file));
+  const auto second = EmbedWith(f, dir.string(), &second_info);
+  EXPECT_TRUE(second_info.cache_hit) << second_info.cache_note;
+  EXPECT_EQ(second_info.cache_file, first_info.cache_file);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(first, plain);
+  EXPECT_EQ(second, plain);
+
+  // A damaged cache file is rebuilt, with a note.
+  std::ofstream(first_info.cache_file, std::ios::binary | std::ios::trunc) << "not a flatbuffer";
+  ModelInfo damaged_info;
+  const auto damaged = EmbedWith(f, dir.string(), &damaged_info);
+  EXPECT_FALSE(damaged_info.cache_hit);
+  EXPECT_NE(damaged_info.cache_note.find("unusable"), std::string::npos) << damaged_info.cache_note;
+  EXPECT_EQ(damaged, plain);
+  ModelInfo rebuilt_info;
+  EmbedWith(f, dir.string(), &rebuilt_info);
+  EXPECT_TRUE(rebuilt_info.cache_hit) << rebuilt_info.cache_note;
+}
+
+TEST(OrtCacheTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path file = fs::path(f.dir) / "ort-cache-not-a-dir";
+  std::ofstream(file) << "x";
+  ModelInfo info;
+  const auto vectors = EmbedWith(f, (file / "sub").string(), &info);
+  EXPECT_EQ(vectors.size(), 3u);
+  EXPECT_FALSE(info.cache_hit);
+  EXPECT_TRUE(info.cache_file.empty());
+  EXPECT_FALSE(info.cache_note.empty());
+}
+
+}  // namespace
+}  // namespace imi::model
