@@ -14,6 +14,8 @@
 #   --out    output directory (default build/image)
 #   --twice  build everything a second time from scratch and check that every
 #            digest is the same (reproducibility)
+#   --bake-ort-cache  put the model's optimised ONNX Runtime graph into the
+#            model variant (fastest first start, about the model's size more)
 #
 # Output in --out:
 #   oci/                      OCI layout: tags bare-amd64, bare-arm64, ... and
@@ -34,18 +36,20 @@ die() {
   exit 1
 }
 
-archs="" model="" out="${REPO_DIR}/build/image" twice=0
+archs="" model="" out="${REPO_DIR}/build/image" twice=0 bake=()
 while (($#)); do
   case "$1" in
     --arch) archs="$2"; shift 2 ;;
     --model) model="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --twice) twice=1; shift ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    --bake-ort-cache) bake=(--bake-ort-cache); shift ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 [[ "$(id -u)" == 0 ]] || die "run as root (the rootfs has files owned by the imi user)"
+out="$(realpath -m "${out}")"
 for tool in umoci skopeo patchelf python3; do
   command -v "${tool}" >/dev/null || die "${tool} missing (run scripts/setup.sh)"
 done
@@ -76,7 +80,7 @@ build_image() {
   local binary="${amd64_binary}" rootfs_args=()
   [[ "${arch}" == arm64 ]] && binary="${arm64_binary}"
   [[ -x "${binary}" ]] || die "${arch}: no imi binary at ${binary}"
-  [[ "${variant}" == model ]] && rootfs_args=(--model "${model}")
+  [[ "${variant}" == model ]] && rootfs_args=(--model "${model}" "${bake[@]}")
   local bundle="${work}/bundle-${tag}"
   rm -rf "${bundle}"
   umoci new --image "${layout}:${tag}"

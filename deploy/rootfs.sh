@@ -19,6 +19,8 @@
 #              /models/default: its config and tokenizer files and ONE ONNX file
 #   --variant  that file (default: the INT8 file for the target CPU family:
 #              model_quint8_avx2.onnx on amd64, model_qint8_arm64.onnx on arm64)
+#   --bake-ort-cache  also put the model's optimised ORT graph in the image
+#              (fastest first start; adds about the model's size again)
 #
 # Every file gets mtime SOURCE_DATE_EPOCH (default 0), so the same inputs give
 # the same tree byte for byte. Needs root (ownership of the user's files).
@@ -34,7 +36,7 @@ die() {
   exit 1
 }
 
-out="" binary="${REPO_DIR}/build/imi" arch="" sysroot="" ort_lib="" model="" variant=""
+out="" binary="${REPO_DIR}/build/imi" arch="" sysroot="" ort_lib="" model="" variant="" bake_cache=0
 while (($#)); do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -44,11 +46,14 @@ while (($#)); do
     --ort-lib) ort_lib="$2"; shift 2 ;;
     --model) model="$2"; shift 2 ;;
     --variant) variant="$2"; shift 2 ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    --bake-ort-cache) bake_cache=1; shift ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 [[ -n "${out}" ]] || die "--out DIR is required"
+out="$(realpath -m "${out}")"
+[[ -n "${model}" ]] && model="$(realpath -e "${model}")"
 [[ -z "${arch}" ]] && arch="$(dpkg --print-architecture)"
 case "${arch}" in
   amd64)
@@ -183,11 +188,13 @@ if [[ -n "${model}" ]]; then
   done
 fi
 
-# The optimised-graph cache of the baked model (docs/deploy.md, "Cold start"):
-# the target binary loads the model once (an arm64 binary through qemu-user),
-# so a container's first start already runs from the cached graph. The cache
-# key is the model's content, the ONNX Runtime version and the architecture.
-if [[ -n "${model}" ]]; then
+# --bake-ort-cache: the optimised-graph cache of the baked model (docs/deploy.md,
+# "Cold start"): the target binary loads the model once (an arm64 binary
+# through qemu-user), so a container's first start already runs from the
+# cached graph. It holds the weights a second time (+~115 MB compressed for
+# MiniLM-L12 INT8), hence not the default. The cache key is the model's
+# content, the ONNX Runtime version and the architecture.
+if [[ -n "${model}" && "${bake_cache}" == 1 ]]; then
   baked="$(cd "${out}/models/default" && find . -name "${variant}" -type f | head -1)"
   cache_env=()
   [[ "${arch}" == arm64 ]] && cache_env=(env QEMU_LD_PREFIX="${sysroot}")

@@ -24,7 +24,7 @@ fi
 # IMI_IMAGE_ARCHS=amd64,arm64 adds the arm64 images (after deploy/arm64.sh build).
 archs="${IMI_IMAGE_ARCHS:-amd64}"
 IMI_BUILD_DIR="${build}" bash "${REPO_DIR}/deploy/image.sh" --arch "${archs}" --model "${model}" \
-  --out "${work}/image" --twice
+  --out "${work}/image" --twice --bake-ort-cache
 port=$((18700 + RANDOM % 200))
 for arch in ${archs//,/ }; do
   python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "bare-${arch}" --model "${model}" --port "${port}"
