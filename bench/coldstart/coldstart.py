@@ -74,7 +74,7 @@ def one_start(binary, model, variant, port, extra):
     _, err = proc.communicate(timeout=60)
     line = next((l for l in err.splitlines() if "ready on" in l), "")
     parts = {}
-    m = re.search(r"\(tokenizer (\d+), model hash (\d+), session (\d+)([^,]*), warm-up (\d+)\)", line)
+    m = re.search(r"\(tokenizer (\d+), model hash (\d+), session (\d+)([^)]*?), warm-up (\d+)\)", line)
     if m:
         parts = {"tokenizer": int(m.group(1)), "hash": int(m.group(2)), "session": int(m.group(3)),
                  "cached": "cached graph" in m.group(4), "warmup": int(m.group(5))}
