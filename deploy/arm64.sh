@@ -220,7 +220,8 @@ case "${1:-}" in
   setup) step_setup ;;
   build) step_build "${2:-}" ;;
   test) shift; step_test "$@" ;;
-  ci) step_setup; step_build "${BUILD_DIR}" "${CI_TARGETS}"; step_test ;;
+  # Tests of targets the subset does not build are listed as *_NOT_BUILT.
+  ci) step_setup; step_build "${BUILD_DIR}" "${CI_TARGETS}"; step_test --exclude-regex '_NOT_BUILT$' ;;
   all) step_setup; step_build; step_test ;;
   packages) library_packages ;;
   *) sed -n '2,9p' "$0" >&2; exit 2 ;;

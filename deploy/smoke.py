@@ -210,6 +210,12 @@ def run_checks(args, unshare, log_path, data, uid, gid):
     ids = [r["id"] for r in found.get("results", [])]
     if not ids or ids[0] != "suido":
         fail(f"search for a document's own text did not rank it first: {found}")
+    # The default analyser (ja-mecab) reads the MeCab dictionary in the image.
+    words = client.json("POST", "/collections/smoke/search", {"query": "水道料金", "mode": "lexical", "k": 2})
+    lexical = [r["id"] for r in words.get("results", [])]
+    if not lexical or lexical[0] != "suido":
+        fail(f"lexical (ja-mecab) search for 水道料金 did not find the document: {words}")
+    ok(f"lexical search (ja-mecab, MeCab dictionary in the image) ranks {lexical}")
     stored = sorted(os.listdir(data))
     if not stored:
         fail("the store wrote nothing under /data")

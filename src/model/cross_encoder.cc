@@ -128,7 +128,7 @@ Result<std::unique_ptr<CrossEncoder>> CrossEncoder::Load(const CrossEncoderConfi
   info.max_length = max_len;
 
   IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
-  IMI_ASSIGN_OR_RETURN(e->truncating_tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
+  e->truncating_tokenizer_ = e->tokenizer_->Clone();  // shares the parsed vocabulary
   e->tokenizer_->SetTruncation(std::nullopt);
   e->tokenizer_->SetPadding(std::nullopt);
   tokenizer::TruncationParams trunc;

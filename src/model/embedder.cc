@@ -59,7 +59,9 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
 
   const auto tokenizer_start = std::chrono::steady_clock::now();
   IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
-  IMI_ASSIGN_OR_RETURN(e->truncating_tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
+  // The truncating twin shares the parsed vocabulary: a 250k-piece
+  // tokenizer.json is parsed once per start, not twice.
+  e->truncating_tokenizer_ = e->tokenizer_->Clone();
   e->tokenizer_->SetTruncation(std::nullopt);
   e->tokenizer_->SetPadding(std::nullopt);
   tokenizer::TruncationParams trunc;

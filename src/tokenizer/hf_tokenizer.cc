@@ -43,8 +43,8 @@ Result<Encoding> HfTokenizer::EncodeSequence(std::string_view text, int32_t type
     return Status::InvalidArgument("input is not valid UTF-8 at byte offset " + std::to_string(bad));
   }
   IMI_ASSIGN_OR_RETURN(PreTokenizedString pre,
-                       parts_.added.ExtractAndNormalize(parts_.normalizer.get(), text));
-  if (parts_.pre_tokenizer) IMI_RETURN_IF_ERROR(parts_.pre_tokenizer->PreTokenize(&pre));
+                       parts_->added.ExtractAndNormalize(parts_->normalizer.get(), text));
+  if (parts_->pre_tokenizer) IMI_RETURN_IF_ERROR(parts_->pre_tokenizer->PreTokenize(&pre));
 
   Encoding out;
   CharOffsetConverter converter(text);
@@ -52,7 +52,7 @@ Result<Encoding> HfTokenizer::EncodeSequence(std::string_view text, int32_t type
   for (PreTokenSplit& split : pre.splits) {
     if (!split.tokens) {
       tokens.clear();
-      IMI_RETURN_IF_ERROR(parts_.model->Tokenize(split.normalized.get(), &tokens));
+      IMI_RETURN_IF_ERROR(parts_->model->Tokenize(split.normalized.get(), &tokens));
       split.tokens = std::move(tokens);
       tokens = std::vector<Token>();
     }
@@ -74,8 +74,8 @@ Result<Encoding> HfTokenizer::EncodeSequence(std::string_view text, int32_t type
 
 Result<Encoding> HfTokenizer::Finish(Encoding encoding, std::optional<Encoding> pair,
                                      bool add_special_tokens) const {
-  if (parts_.truncation) {
-    TruncationParams params = *parts_.truncation;
+  if (truncation_) {
+    TruncationParams params = *truncation_;
     const size_t added = NumSpecialTokensToAdd(pair.has_value());
     if (add_special_tokens && added > 0) {
       if (params.max_length < added) {
@@ -87,9 +87,11 @@ Result<Encoding> HfTokenizer::Finish(Encoding encoding, std::optional<Encoding> 
     }
     IMI_RETURN_IF_ERROR(TruncateEncodings(&encoding, pair ? &*pair : nullptr, params));
   }
-  return PostProcess(parts_.post_processor.get(), std::move(encoding), std::move(pair),
+  return PostProcess(parts_->post_processor.get(), std::move(encoding), std::move(pair),
                      add_special_tokens);
 }
+
+std::unique_ptr<Tokenizer> HfTokenizer::Clone() const { return std::make_unique<HfTokenizer>(*this); }
 
 Result<Encoding> HfTokenizer::Encode(std::string_view text, bool add_special_tokens) const {
   IMI_ASSIGN_OR_RETURN(Encoding encoding, EncodeSequence(text, 0));
@@ -112,7 +114,7 @@ Result<std::vector<Encoding>> HfTokenizer::EncodeBatch(const std::vector<std::st
     if (!e.ok()) return e.status().WithContext("input " + std::to_string(i));
     out.push_back(std::move(e).value());
   }
-  if (parts_.padding) PadEncodings(&out, *parts_.padding);
+  if (padding_) PadEncodings(&out, *padding_);
   return out;
 }
 
@@ -120,17 +122,17 @@ Result<std::string> HfTokenizer::Decode(const std::vector<int32_t>& ids, bool sk
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
-    std::optional<std::string> token = parts_.added.IdToToken(id);
+    std::optional<std::string> token = parts_->added.IdToToken(id);
     if (!token) {
-      if (std::optional<std::string_view> t = parts_.model->IdToToken(id)) token = std::string(*t);
+      if (std::optional<std::string_view> t = parts_->model->IdToToken(id)) token = std::string(*t);
     }
     if (!token) continue;
-    if (skip_special_tokens && parts_.added.IsSpecial(*token)) continue;
+    if (skip_special_tokens && parts_->added.IsSpecial(*token)) continue;
     tokens.push_back(std::move(*token));
   }
   std::string out;
-  if (parts_.decoder) {
-    for (const std::string& piece : parts_.decoder->DecodeChain(std::move(tokens))) out += piece;
+  if (parts_->decoder) {
+    for (const std::string& piece : parts_->decoder->DecodeChain(std::move(tokens))) out += piece;
   } else {
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (i > 0) out += ' ';
@@ -141,23 +143,23 @@ Result<std::string> HfTokenizer::Decode(const std::vector<int32_t>& ids, bool sk
 }
 
 std::optional<int32_t> HfTokenizer::TokenToId(std::string_view token) const {
-  if (auto id = parts_.added.TokenToId(token)) return id;
-  return parts_.model->TokenToId(token);
+  if (auto id = parts_->added.TokenToId(token)) return id;
+  return parts_->model->TokenToId(token);
 }
 
 std::optional<std::string> HfTokenizer::IdToToken(int32_t id) const {
-  if (auto token = parts_.added.IdToToken(id)) return token;
-  if (auto token = parts_.model->IdToToken(id)) return std::string(*token);
+  if (auto token = parts_->added.IdToToken(id)) return token;
+  if (auto token = parts_->model->IdToToken(id)) return std::string(*token);
   return std::nullopt;
 }
 
 size_t HfTokenizer::VocabSize() const {
-  const size_t model_size = parts_.model->VocabSize();
-  return model_size + parts_.added.CountIdsFrom(static_cast<int32_t>(model_size));
+  const size_t model_size = parts_->model->VocabSize();
+  return model_size + parts_->added.CountIdsFrom(static_cast<int32_t>(model_size));
 }
 
 size_t HfTokenizer::NumSpecialTokensToAdd(bool pair) const {
-  return parts_.post_processor ? parts_.post_processor->AddedTokens(pair) : 0;
+  return parts_->post_processor ? parts_->post_processor->AddedTokens(pair) : 0;
 }
 
 }  // namespace imi::tokenizer

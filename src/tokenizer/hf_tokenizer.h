@@ -34,7 +34,12 @@ struct TokenizerParts {
 // reference's TokenizerImpl. Thread safety as Tokenizer.
 class HfTokenizer final : public Tokenizer {
  public:
-  explicit HfTokenizer(TokenizerParts parts) : parts_(std::move(parts)) {}
+  explicit HfTokenizer(TokenizerParts parts)
+      : truncation_(parts.truncation),
+        padding_(std::move(parts.padding)),
+        parts_(std::make_shared<const TokenizerParts>(std::move(parts))) {}
+
+  std::unique_ptr<Tokenizer> Clone() const override;
 
   Result<Encoding> Encode(std::string_view text, bool add_special_tokens) const override;
   Result<Encoding> EncodePair(std::string_view first, std::string_view second,
@@ -42,10 +47,10 @@ class HfTokenizer final : public Tokenizer {
   Result<std::vector<Encoding>> EncodeBatch(const std::vector<std::string>& texts,
                                             bool add_special_tokens) const override;
   Result<std::string> Decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override;
-  void SetTruncation(std::optional<TruncationParams> params) override { parts_.truncation = params; }
-  void SetPadding(std::optional<PaddingParams> params) override { parts_.padding = std::move(params); }
-  const std::optional<TruncationParams>& truncation() const override { return parts_.truncation; }
-  const std::optional<PaddingParams>& padding() const override { return parts_.padding; }
+  void SetTruncation(std::optional<TruncationParams> params) override { truncation_ = params; }
+  void SetPadding(std::optional<PaddingParams> params) override { padding_ = std::move(params); }
+  const std::optional<TruncationParams>& truncation() const override { return truncation_; }
+  const std::optional<PaddingParams>& padding() const override { return padding_; }
   std::optional<int32_t> TokenToId(std::string_view token) const override;
   std::optional<std::string> IdToToken(int32_t id) const override;
   size_t VocabSize() const override;
@@ -57,7 +62,11 @@ class HfTokenizer final : public Tokenizer {
  private:
   Result<Encoding> Finish(Encoding encoding, std::optional<Encoding> pair, bool add_special_tokens) const;
 
-  TokenizerParts parts_;
+  // This tokenizer's own settings (parts_'s are the file's, read once).
+  std::optional<TruncationParams> truncation_;
+  std::optional<PaddingParams> padding_;
+  // The loaded components: immutable, shared by clones.
+  std::shared_ptr<const TokenizerParts> parts_;
 };
 
 }  // namespace imi::tokenizer

@@ -73,6 +73,12 @@ class Tokenizer {
   static Result<std::unique_ptr<Tokenizer>> FromJson(std::string_view json,
                                                      std::string_view source_name);
 
+  // A tokenizer that shares this one's loaded vocabulary and components
+  // (immutable; no second parse of tokenizer.json) with its own copy of the
+  // truncation and padding settings, so that Set* on either does not affect
+  // the other. Cheap: a few pointers. Thread-safe as the const methods.
+  virtual std::unique_ptr<Tokenizer> Clone() const = 0;
+
   // Encodes one input. Applies the configured truncation (not padding).
   // `text` must be valid UTF-8 (InvalidArgument otherwise).
   virtual Result<Encoding> Encode(std::string_view text, bool add_special_tokens = true) const = 0;

@@ -22,3 +22,6 @@ imi_test(model_threads_test
 imi_test(byte_trie_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/byte_trie_test.cc
   DEPS imi_tokenizer)
+imi_test(tokenizer_clone_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/clone_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json)
