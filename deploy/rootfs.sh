@@ -54,6 +54,7 @@ done
 [[ -n "${out}" ]] || die "--out DIR is required"
 out="$(realpath -m "${out}")"
 [[ -n "${model}" ]] && model="$(realpath -e "${model}")"
+[[ -e "${binary}" ]] && binary="$(realpath -e "${binary}")"
 [[ -z "${arch}" ]] && arch="$(dpkg --print-architecture)"
 case "${arch}" in
   amd64)
@@ -196,10 +197,19 @@ fi
 # content, the ONNX Runtime version and the architecture.
 if [[ -n "${model}" && "${bake_cache}" == 1 ]]; then
   baked="$(cd "${out}/models/default" && find . -name "${variant}" -type f | head -1)"
-  cache_env=()
-  [[ "${arch}" == arm64 ]] && cache_env=(env QEMU_LD_PREFIX="${sysroot}")
-  if printf 'warm up\n' | "${cache_env[@]}" "${binary}" embed --model "${out}/models/default" \
-    --variant "${variant%.onnx}" --ort-cache auto --threads 1 >/dev/null 2>"${out}/.cache.log"; then
+  # ONNX Runtime writes the ORT file in an order that follows heap addresses.
+  # The same model gives the same bytes (a reproducible digest) when they are
+  # the same: no address-space randomisation (setarch -R, inherited by qemu),
+  # an empty environment and the model at one fixed path (a bind mount in a
+  # private mount namespace), whatever --out is.
+  bake_dir=/tmp/imi-bake-model
+  mkdir -p "${bake_dir}"
+  bake_env=(PATH=/usr/bin:/bin)
+  [[ "${arch}" == arm64 ]] && bake_env+=("QEMU_LD_PREFIX=${sysroot}")
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  if printf 'warm up\n' | unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"' sh \
+    "${out}/models/default" "${bake_dir}" env -i "${bake_env[@]}" setarch "$(uname -m)" -R "${binary}" embed \
+    --model "${bake_dir}" --variant "${variant%.onnx}" --ort-cache auto --threads 1 >/dev/null 2>"${out}/.cache.log"; then
     say "baked the optimised graph of ${baked#./} ($(du -sh "$(dirname "${out}/models/default/${baked}")/.imi-cache" | cut -f1))"
   else
     say "note: could not bake the optimised graph (the container builds it on first start): $(tail -1 "${out}/.cache.log")"
