@@ -209,10 +209,10 @@ if [[ -n "${model}" && "${bake_cache}" == 1 ]]; then
   # shellcheck disable=SC2016 # expanded by the inner shell
   if printf 'warm up\n' | unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"' sh \
     "${out}/models/default" "${bake_dir}" env -i "${bake_env[@]}" setarch "$(uname -m)" -R "${binary}" embed \
-    --model "${bake_dir}" --variant "${variant%.onnx}" --ort-cache auto --threads 1 >/dev/null 2>"${out}/.cache.log"; then
+    --model "${bake_dir}" --variant "${variant%.onnx}" --ort-cache write --threads 1 >/dev/null 2>"${out}/.cache.log"; then
     say "baked the optimised graph of ${baked#./} ($(du -sh "$(dirname "${out}/models/default/${baked}")/.imi-cache" | cut -f1))"
   else
-    say "note: could not bake the optimised graph (the container builds it on first start): $(tail -1 "${out}/.cache.log")"
+    die "could not bake the optimised graph of ${baked#./}: $(tail -1 "${out}/.cache.log")"
   fi
   rm -f "${out}/.cache.log"
 fi

@@ -114,6 +114,8 @@ def main():
     parser.add_argument("--port", type=int, default=18790)
     parser.add_argument("--work", help="work directory (default: a temporary one, removed)")
     parser.add_argument("--ready-timeout", type=float, default=300)
+    parser.add_argument("--expect-cached-graph", action="store_true",
+                        help="the ready line must say the session came from the baked optimised graph")
     parser.add_argument("--launch", dest="spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.spec:
@@ -183,6 +185,11 @@ def run_checks(args, unshare, log_path, data, uid, gid):
             fail(f"not healthy after {args.ready_timeout} s:\n{open(log_path).read()}")
         time.sleep(0.1)
     ok(f"GET /healthz 200 after {time.monotonic() - start:.1f} s: {payload.decode().strip()}")
+    ready = [line for line in open(log_path, errors="replace") if "ready on" in line]
+    if args.expect_cached_graph and not (ready and "from cached graph" in ready[-1]):
+        fail(f"the baked optimised graph was not used:\n{open(log_path).read()}")
+    if ready:
+        ok(f"ready line: {ready[-1].strip()[-140:]}")
 
     status_lines = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status") if ":" in line)
     uids = status_lines["Uid"].split()

@@ -28,6 +28,6 @@ IMI_BUILD_DIR="${build}" bash "${REPO_DIR}/deploy/image.sh" --arch "${archs}" --
 port=$((18700 + RANDOM % 200))
 for arch in ${archs//,/ }; do
   python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "bare-${arch}" --model "${model}" --port "${port}"
-  python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "model-${arch}" --port "${port}"
+  python3 "${REPO_DIR}/deploy/smoke.py" --layout "${work}/image/oci" --tag "model-${arch}" --port "${port}" --expect-cached-graph
 done
 echo "deploy_image: images reproducible, rootfs smoke passed for ${archs}"

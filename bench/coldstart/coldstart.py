@@ -97,7 +97,12 @@ def main():
         for spec in args.binary:
             name, binary = spec.split("=", 1)
             shutil.rmtree(cache, ignore_errors=True)  # every binary starts without a cache
-            runs = [one_start(binary, args.model, variant, args.port, []) for _ in range(args.runs + 1)]
+            # Builds whose --ort-cache has "write" only read a cache by default:
+            # ask them to write it on the first start (older builds wrote it
+            # with the default "auto", the oldest have no cache at all).
+            help_text = subprocess.run([binary, "serve", "--help"], capture_output=True, text=True).stdout
+            extra = ["--ort-cache", "write"] if re.search(r"--ort-cache[^\n]*\n?[^\n]*write", help_text) else []
+            runs = [one_start(binary, args.model, variant, args.port, extra) for _ in range(args.runs + 1)]
             first_start, warm = runs[0], runs[1:]
             for label, rows in (("first (no cache)", [first_start]), (f"warm, median of {len(warm)}", warm)):
                 med = {k: statistics.median(r[k] for r in rows) for k in ("ready", "cpu", "first", "p50")}

@@ -423,8 +423,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Embedded vector store directory for /collections (default: IMI_PG_DSN if set, else ./imi-data, "
                   "created on first use)");
   cmd->add_option("--ort-cache", flags->ort_cache,
-                  "Optimised-graph cache for fast starts: auto (beside the model if writable, else IMI_CACHE_DIR, "
-                  "else ~/.cache/imi/ort), off, or a directory [IMI_ORT_CACHE]")
+                  "Optimised-graph cache for fast starts: auto (use one from beside the model, IMI_CACHE_DIR or "
+                  "~/.cache/imi/ort if there is one; never write), write (use one or create it there: costs one "
+                  "slower, hungrier start), off, or a directory (use or create it there) [IMI_ORT_CACHE]")
       ->capture_default_str();
   cmd->add_option("--pg", flags->pg_dsn, "PostgreSQL + pgvector DSN for /collections instead of --store [IMI_PG_DSN]");
   cmd->add_option("--reranker", flags->reranker,

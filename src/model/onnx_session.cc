@@ -75,72 +75,94 @@ struct OnnxSession::Impl {
 
 OnnxSession::OnnxSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-// Session from the cached ORT-format graph when there is one for this model
-// content, ONNX Runtime version and architecture; else from the .onnx file,
-// saving its optimised graph for the next start (written to a temporary name
-// and renamed, so a reader never sees half a file). Throws what ORT throws
-// for the .onnx file itself; cache problems become notes.
+// Session from the cached ORT-format graph when one exists for this model
+// content, ONNX Runtime version and architecture. On a miss, "auto" builds the
+// session from the .onnx file and writes nothing (saving costs several times
+// the session's time and memory: docs/deploy.md); "write" and a directory
+// save the optimised graph for the next start (to a temporary name, renamed,
+// so a reader never sees half a file). Throws what ORT throws for the .onnx
+// file itself; cache problems become notes.
 void OnnxSession::OpenWithCache(const OnnxSessionOptions& options, Impl* impl) {
   namespace fs = std::filesystem;
   SessionLoadInfo& load = impl->load;
-  const std::string dir = options.cache == "auto" ? DefaultOrtCacheDir(options.model_path) : options.cache;
   std::error_code ec;
-  std::string file;
-  if (!dir.empty()) fs::create_directories(dir, ec);
-  if (dir.empty()) {
-    load.cache_note = "no writable cache directory (set IMI_CACHE_DIR)";
-  } else if (!fs::is_directory(dir, ec)) {
-    load.cache_note = "cache directory " + dir + " cannot be created";
-  } else if (fs::exists(options.model_path + "_data", ec) || fs::exists(options.model_path + ".data", ec)) {
-    load.cache_note = "weights in an external data file: not cached (ORT format holds at most 2 GB)";
+  const bool named_dir = options.cache != "auto" && options.cache != "write";
+  std::vector<std::string> search_dirs;
+  std::string write_dir;
+  if (named_dir) {
+    fs::create_directories(options.cache, ec);
+    if (fs::is_directory(options.cache, ec)) {
+      search_dirs.push_back(options.cache);
+      write_dir = options.cache;
+    } else {
+      load.cache_note = "cache directory " + options.cache + " cannot be created";
+    }
   } else {
+    search_dirs = OrtCacheSearchDirs(options.model_path);
+    if (options.cache == "write") {
+      write_dir = DefaultOrtCacheDir(options.model_path);
+      if (write_dir.empty()) load.cache_note = "no writable cache directory (set IMI_CACHE_DIR)";
+    }
+  }
+  if (fs::exists(options.model_path + "_data", ec) || fs::exists(options.model_path + ".data", ec)) {
+    load.cache_note = "weights in an external data file: not cached (ORT format holds at most 2 GB)";
+    search_dirs.clear();
+    write_dir.clear();
+  }
+  std::string name;
+  if (!search_dirs.empty() || !write_dir.empty()) {
     const auto hash_start = std::chrono::steady_clock::now();
     Result<MappedFile> model = MappedFile::Open(options.model_path);
     if (model.ok()) {
-      const uint64_t hash = ContentHash64(model->data(), model->size());
-      file = (fs::path(dir) / OrtCacheFileName(fs::path(options.model_path).filename().string(), hash,
-                                               model->size(), OnnxRuntimeVersion(), Architecture()))
-                 .string();
+      name = OrtCacheFileName(fs::path(options.model_path).filename().string(),
+                              ContentHash64(model->data(), model->size()), model->size(), OnnxRuntimeVersion(),
+                              Architecture());
     }
     load.hash_ms = MsSince(hash_start);
   }
-  if (!file.empty() && fs::is_regular_file(file, ec)) {
+  for (const std::string& dir : name.empty() ? std::vector<std::string>() : search_dirs) {
+    const std::string file = (fs::path(dir) / name).string();
+    if (!fs::is_regular_file(file, ec)) continue;
     Result<MappedFile> graph = MappedFile::Open(file);
-    if (graph.ok()) {
-      try {
-        auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
-        so.AddConfigEntry("session.load_model_format", "ORT");
-        so.AddConfigEntry("session.use_ort_model_bytes_directly", "1");
-        so.AddConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-        impl->session = std::make_unique<Ort::Session>(Environment(), graph->data(), graph->size(), so);
-        impl->cached_graph = std::move(graph).value();
-        load.cache_file = file;
-        load.cache_hit = true;
-        return;
-      } catch (const std::exception& e) {
-        load.cache_note = std::string("cached graph unusable, rebuilt: ") + e.what();
-        fs::remove(file, ec);
-      }
+    if (!graph.ok()) continue;
+    try {
+      auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+      so.AddConfigEntry("session.load_model_format", "ORT");
+      so.AddConfigEntry("session.use_ort_model_bytes_directly", "1");
+      so.AddConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+      impl->session = std::make_unique<Ort::Session>(Environment(), graph->data(), graph->size(), so);
+      impl->cached_graph = std::move(graph).value();
+      load.cache_file = file;
+      load.cache_hit = true;
+      return;
+    } catch (const std::exception& e) {
+      load.cache_note = std::string("cached graph ") + file + " unusable: " + e.what();
+      if (dir == write_dir) fs::remove(file, ec);  // rebuilt below
     }
   }
-  auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
-  const std::string temporary = file.empty() ? "" : file + ".tmp" + std::to_string(::getpid());
-  if (!temporary.empty()) {
-    so.SetOptimizedModelFilePath(temporary.c_str());
-    so.AddConfigEntry("session.save_model_format", "ORT");
-  }
-  try {
-    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
-  } catch (const Ort::Exception&) {
-    if (temporary.empty()) throw;
-    // Saving may be what failed (e.g. a full disk): try once without it.
-    fs::remove(temporary, ec);
-    load.cache_note = "could not save the optimised graph to " + dir;
-    auto plain = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+  if (name.empty() || write_dir.empty()) {
+    if (load.cache_note.empty() && options.cache == "auto") {
+      load.cache_note = "no cached graph for this model (--ort-cache write creates one)";
+    }
+    auto plain = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_ALL);
     impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), plain);
     return;
   }
-  if (temporary.empty()) return;
+  const std::string file = (fs::path(write_dir) / name).string();
+  const std::string temporary = file + ".tmp" + std::to_string(::getpid());
+  auto so = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+  so.SetOptimizedModelFilePath(temporary.c_str());
+  so.AddConfigEntry("session.save_model_format", "ORT");
+  try {
+    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), so);
+  } catch (const Ort::Exception&) {
+    // Saving may be what failed (e.g. a full disk): try once without it.
+    fs::remove(temporary, ec);
+    load.cache_note = "could not save the optimised graph to " + write_dir;
+    auto plain = BaseOptions(impl->threads, GraphOptimizationLevel::ORT_ENABLE_ALL);
+    impl->session = std::make_unique<Ort::Session>(Environment(), options.model_path.c_str(), plain);
+    return;
+  }
   fs::rename(temporary, file, ec);
   if (ec) {
     fs::remove(temporary, ec);

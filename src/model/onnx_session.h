@@ -16,8 +16,10 @@ struct OnnxSessionOptions {
   // empty: last_hidden_state, token_embeddings, sentence_embedding, then the
   // dense output of a bge-m3 export (dense_vecs, dense_embeddings)
   std::string output_name;
-  // Optimised-graph cache (model/ort_cache.h): "off" (none), "auto" (beside
-  // the model, else $IMI_CACHE_DIR, else ~/.cache/imi/ort) or a directory.
+  // Optimised-graph cache (model/ort_cache.h): "off" (none); "auto" (use a
+  // cached graph from OrtCacheSearchDirs if there is one, never write);
+  // "write" (use one, or create one in DefaultOrtCacheDir); or a directory
+  // (use one there, or create it there).
   std::string cache = "off";
 };
 
@@ -59,8 +61,9 @@ struct OutputInfo {
 // fusions; the "all" level only adds layout changes for convolutions, and a
 // graph saved at "extended" runs on any CPU of the architecture); Run is const
 // and may be called from many threads at once (ONNX Runtime's Run is
-// thread-safe). With a cache, the optimised graph is saved in ORT format on
-// the first start and later sessions run from a read-only mapping of it.
+// thread-safe). With a cache, the optimised graph is saved in ORT format
+// (when the cache setting allows writing) and later sessions run from a
+// read-only mapping of it.
 // Every ONNX Runtime error or exception comes back as a Status; a cache that
 // cannot be read or written is a note, never an error.
 class OnnxSession {

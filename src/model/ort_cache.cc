@@ -114,15 +114,31 @@ std::string OrtCacheFileName(std::string_view model_file_name, uint64_t content_
   return std::string(model_file_name) + "." + key + ".ort";
 }
 
-std::string DefaultOrtCacheDir(const std::string& model_path) {
-  const fs::path beside = fs::path(model_path).parent_path() / ".imi-cache";
-  if (Writable(beside)) return beside.string();
-  if (const std::string dir = Env("IMI_CACHE_DIR"); !dir.empty() && Writable(dir)) return dir;
-  if (const std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty() && Writable(fs::path(xdg) / "imi/ort")) {
-    return (fs::path(xdg) / "imi/ort").string();
+namespace {
+
+// Every place a cache may live, in the order of ort_cache.h.
+std::vector<fs::path> CandidateDirs(const std::string& model_path) {
+  std::vector<fs::path> dirs{fs::path(model_path).parent_path() / ".imi-cache"};
+  if (const std::string dir = Env("IMI_CACHE_DIR"); !dir.empty()) dirs.emplace_back(dir);
+  if (const std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty()) dirs.push_back(fs::path(xdg) / "imi/ort");
+  if (const std::string home = Env("HOME"); !home.empty()) dirs.push_back(fs::path(home) / ".cache/imi/ort");
+  return dirs;
+}
+
+}  // namespace
+
+std::vector<std::string> OrtCacheSearchDirs(const std::string& model_path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const fs::path& dir : CandidateDirs(model_path)) {
+    if (fs::is_directory(dir, ec)) out.push_back(dir.string());
   }
-  if (const std::string home = Env("HOME"); !home.empty() && Writable(fs::path(home) / ".cache/imi/ort")) {
-    return (fs::path(home) / ".cache/imi/ort").string();
+  return out;
+}
+
+std::string DefaultOrtCacheDir(const std::string& model_path) {
+  for (const fs::path& dir : CandidateDirs(model_path)) {
+    if (Writable(dir)) return dir.string();
   }
   return "";
 }

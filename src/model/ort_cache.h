@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -48,10 +49,15 @@ uint64_t ContentHash64(const uint8_t* data, size_t size);
 std::string OrtCacheFileName(std::string_view model_file_name, uint64_t content_hash, size_t size,
                              std::string_view ort_version, std::string_view cpu);
 
-// Where the cache lives when the caller did not say: `<model dir>/.imi-cache`
-// when that directory can be written, else $IMI_CACHE_DIR, else
-// $XDG_CACHE_HOME/imi/ort or $HOME/.cache/imi/ort. Empty when none of them
-// can be created and written (the session is then built without a cache).
+// Where a cache is looked for when the caller did not name a directory, in
+// order: `<model dir>/.imi-cache` (also where an image bakes it, read-only is
+// fine), $IMI_CACHE_DIR, $XDG_CACHE_HOME/imi/ort, $HOME/.cache/imi/ort. Only
+// the directories that exist are listed; nothing is created.
+std::vector<std::string> OrtCacheSearchDirs(const std::string& model_path);
+
+// Where a new cache file is written when the caller did not name a directory:
+// the first directory of OrtCacheSearchDirs' order that exists (or can be
+// created) and can be written. Empty when none can.
 std::string DefaultOrtCacheDir(const std::string& model_path);
 
 }  // namespace imi::model

@@ -1,8 +1,9 @@
-// The optimised-graph cache: the first load writes it, the next one runs from
-// it, and the vectors are the same bits as without a cache; a damaged or
+// The optimised-graph cache: a load that may write it does, the next one runs
+// from it, and the vectors are the same bits as without a cache; a damaged or
 // unwritable cache is a note, never an error.
 #include "model/ort_cache.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -86,6 +87,45 @@ TEST(OrtCacheTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
   EXPECT_FALSE(info.cache_hit);
   EXPECT_TRUE(info.cache_file.empty());
   EXPECT_FALSE(info.cache_note.empty());
+}
+
+// The default "auto" uses a cached graph it finds (here in IMI_CACHE_DIR) but
+// never writes one: a miss starts from the .onnx file and leaves nothing.
+TEST(OrtCacheTest, AutoReadsAnExistingCacheAndNeverWritesOne) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path dir = fs::path(f.dir) / "ort-cache-auto";
+  const fs::path home = fs::path(f.dir) / "ort-cache-home";
+  fs::remove_all(dir);
+  fs::remove_all(home);
+  fs::create_directories(dir);
+  fs::create_directories(home);
+  // A cache beside the fixture's model (written by older builds' "auto") would be found first.
+  for (const auto& entry : fs::recursive_directory_iterator(f.Path("tiny-bert"))) {
+    if (entry.path().filename() == ".imi-cache") fs::remove_all(entry.path());
+  }
+  const std::string saved_home = std::getenv("HOME") != nullptr ? std::getenv("HOME") : "";
+  ::setenv("IMI_CACHE_DIR", dir.c_str(), 1);
+  ::setenv("HOME", home.c_str(), 1);
+  ::unsetenv("XDG_CACHE_HOME");
+
+  ModelInfo miss_info;
+  const auto miss = EmbedWith(f, "auto", &miss_info);
+  EXPECT_FALSE(miss_info.cache_hit);
+  EXPECT_TRUE(miss_info.cache_file.empty());
+  EXPECT_NE(miss_info.cache_note.find("--ort-cache write"), std::string::npos) << miss_info.cache_note;
+  EXPECT_TRUE(fs::is_empty(dir));
+  EXPECT_TRUE(fs::is_empty(home));
+
+  ModelInfo written_info, hit_info;
+  EmbedWith(f, dir.string(), &written_info);
+  ASSERT_FALSE(written_info.cache_file.empty()) << written_info.cache_note;
+  const auto hit = EmbedWith(f, "auto", &hit_info);
+  EXPECT_TRUE(hit_info.cache_hit) << hit_info.cache_note;
+  EXPECT_EQ(hit_info.cache_file, written_info.cache_file);
+  EXPECT_EQ(hit, miss);
+
+  ::unsetenv("IMI_CACHE_DIR");
+  ::setenv("HOME", saved_home.c_str(), 1);
 }
 
 }  // namespace
