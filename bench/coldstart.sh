@@ -8,8 +8,9 @@
 # bench/coldstart/xlmr_sized_tokenizer.py). Prints two tables:
 #  1. cold start (bench/coldstart/coldstart.py): ready, CPU to ready, first
 #     request vs steady p50, for INT8 and FP32;
-#  2. memory: INT8, 1 CPU (taskset), 10 connections each posting 32 texts
-#     (wrk, bench/serve/batch.lua) for SECONDS: peak RSS (VmHWM) of the server.
+#  2. memory: INT8 (and FP32 for this build), 1 CPU (taskset), 10 connections
+#     each posting 32 texts (wrk, bench/serve/batch.lua) for SECONDS: peak RSS
+#     (VmHWM) of the server at ready and after the run.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -56,18 +57,22 @@ with open(sys.argv[2], "w") as f:
         f.write(json.dumps({"texts": seen[i:i + 32]}, ensure_ascii=False) + "\n")
 PY
 echo
-echo "| binary | variant | CPUs | connections | texts per request | seconds | requests | texts/s | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| binary | variant | CPUs | connections | texts per request | seconds | requests | texts/s | RSS at ready MB | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 port=18650
-for spec in ${baseline:+baseline=$baseline} "this=$build/imi"; do
-  name=${spec%%=*} bin=${spec#*=}
-  taskset -c 0 "$bin" serve --model "$model" --variant int8 --threads 1 --host 127.0.0.1 --port $port \
+for spec in ${baseline:+baseline=$baseline:int8} "this=$build/imi:int8" "this=$build/imi:fp32"; do
+  name=${spec%%=*} rest=${spec#*=}
+  bin=${rest%:*} variant=${rest##*:}
+  # The default cache setting and no cache present (coldstart.py removed it):
+  # a new instance's first start without a baked graph.
+  taskset -c 0 "$bin" serve --model "$model" --variant "$variant" --threads 1 --host 127.0.0.1 --port $port \
     --no-access-log 2> "$work/serve.err" &
   pid=$!
   i=0
   until grep -q "ready on" "$work/serve.err"; do
     i=$((i + 1)); [ $i -lt 3000 ] || { cat "$work/serve.err" >&2; kill $pid; exit 1; }; sleep 0.1
   done
+  at_ready=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   wrk -t2 -c10 -d"${seconds}s" --timeout 60s -s "$root/bench/serve/batch.lua" "http://127.0.0.1:$port" \
     -- "$work/bodies.txt" > "$work/wrk.txt" 2>&1
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
@@ -75,6 +80,6 @@ for spec in ${baseline:+baseline=$baseline} "this=$build/imi"; do
   if grep -q "Non-2xx" "$work/wrk.txt"; then cat "$work/wrk.txt" >&2; exit 1; fi
   reqs=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
   rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk.txt")
-  echo "| $name | int8 | 1 | 10 | 32 | $seconds | $reqs | $(echo "$rps" | awk '{printf "%.0f", $1 * 32}') | $hwm |"
+  echo "| $name | $variant | 1 | 10 | 32 | $seconds | $reqs | $(echo "$rps" | awk '{printf "%.0f", $1 * 32}') | $at_ready | $hwm |"
   port=$((port + 1))
 done

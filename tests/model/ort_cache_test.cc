@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -100,9 +101,11 @@ TEST(OrtCacheTest, AutoReadsAnExistingCacheAndNeverWritesOne) {
   fs::create_directories(dir);
   fs::create_directories(home);
   // A cache beside the fixture's model (written by older builds' "auto") would be found first.
+  std::vector<fs::path> beside;
   for (const auto& entry : fs::recursive_directory_iterator(f.Path("tiny-bert"))) {
-    if (entry.path().filename() == ".imi-cache") fs::remove_all(entry.path());
+    if (entry.path().filename() == ".imi-cache") beside.push_back(entry.path());
   }
+  for (const fs::path& dir_beside : beside) fs::remove_all(dir_beside);
   const std::string saved_home = std::getenv("HOME") != nullptr ? std::getenv("HOME") : "";
   ::setenv("IMI_CACHE_DIR", dir.c_str(), 1);
   ::setenv("HOME", home.c_str(), 1);
