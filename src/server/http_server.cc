@@ -21,6 +21,7 @@
 
 #include <utility>  // before Asio: Boost 1.74's asio/awaitable.hpp uses std::exchange without it
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
@@ -789,6 +790,11 @@ ShutdownReport HttpServer::Shutdown(std::chrono::milliseconds grace) {
   cut.get_future().wait();
   impl.general->Stop();
   impl.store->Stop();
+  // Handlers whose response is out may still be returning: let them finish
+  // (a stalled one is still counted after a short grace).
+  const Clock::time_point settle = std::max(deadline, Clock::now() + std::chrono::milliseconds(200));
+  impl.general->WaitIdle(settle);
+  impl.store->WaitIdle(settle);
   impl.work.reset();
   impl.io.stop();
   if (impl.io_thread.joinable()) impl.io_thread.join();

@@ -80,6 +80,10 @@ class Serve {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
+        // What it said after "ready" (its exit lines), for the failure message.
+        char buf[4096];
+        ssize_t n;
+        while (fd_ >= 0 && (n = read(fd_, buf, sizeof(buf))) > 0) log_.append(buf, static_cast<size_t>(n));
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
