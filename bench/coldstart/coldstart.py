@@ -7,7 +7,7 @@ For every binary and variant (int8, fp32): starts `imi serve` RUNS+1 times
 (the first start may build caches and is reported apart as "first"), and
 measures, from exec: ready = first /healthz 200; the CPU time the process
 used until then (user + sys, from /proc: on a shared machine wall time
-mostly measures the others); first = latency of the first GET /embed after
+mostly measures the others) and its peak RSS (VmHWM); first = latency of the first GET /embed after
 ready; p50 = median of 100 further GET /embed; and the start-up breakdown the
 ready line prints. Prints a Markdown table of medians."""
 import argparse
@@ -40,6 +40,13 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000.0 / TICK
 
 
+def hwm_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
 def one_start(binary, model, variant, port, extra):
     env = dict(os.environ)
     start = time.monotonic()
@@ -48,11 +55,13 @@ def one_start(binary, model, variant, port, extra):
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
     ready = None
     cpu = None
+    hwm = None
     while time.monotonic() - start < 300:
         try:
             if get(port, "/healthz", timeout=5) == 200:
                 ready = (time.monotonic() - start) * 1000
                 cpu = cpu_ms(proc.pid)
+                hwm = hwm_mb(proc.pid)
                 break
         except OSError:
             pass
@@ -74,11 +83,14 @@ def one_start(binary, model, variant, port, extra):
     _, err = proc.communicate(timeout=60)
     line = next((l for l in err.splitlines() if "ready on" in l), "")
     parts = {}
-    m = re.search(r"\(tokenizer (\d+), model hash (\d+), session (\d+)([^)]*?), warm-up (\d+)\)", line)
+    # "tokenizer N" is followed by " from cache" or ", cached" when the
+    # binary has the tokenizer cache (older binaries print neither).
+    m = re.search(r"\(tokenizer (\d+)( from cache)?(?:, cached)?, model hash (\d+), session (\d+)([^)]*?), "
+                  r"warm-up (\d+)\)", line)
     if m:
-        parts = {"tokenizer": int(m.group(1)), "hash": int(m.group(2)), "session": int(m.group(3)),
-                 "cached": "cached graph" in m.group(4), "warmup": int(m.group(5))}
-    return {"ready": ready, "cpu": cpu, "first": first, "p50": statistics.median(steady), "parts": parts}
+        parts = {"tokenizer": int(m.group(1)), "tok_cached": bool(m.group(2)), "hash": int(m.group(3)),
+                 "session": int(m.group(4)), "cached": "cached graph" in m.group(5), "warmup": int(m.group(6))}
+    return {"ready": ready, "cpu": cpu, "hwm": hwm, "first": first, "p50": statistics.median(steady), "parts": parts}
 
 
 def main():
@@ -90,9 +102,9 @@ def main():
     parser.add_argument("--port", type=int, default=18600)
     args = parser.parse_args()
     cache = os.path.join(args.model, "onnx", ".imi-cache")
-    print("| binary | variant | start | ready ms | CPU ms to ready | first request ms | steady p50 ms | "
-          "first / p50 | tokenizer / hash / session / warm-up ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| binary | variant | start | ready ms | CPU ms to ready | peak RSS MB at ready | first request ms | "
+          "steady p50 ms | first / p50 | tokenizer / hash / session / warm-up ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for variant in args.variants.split(","):
         for spec in args.binary:
             name, binary = spec.split("=", 1)
@@ -105,11 +117,12 @@ def main():
             runs = [one_start(binary, args.model, variant, args.port, extra) for _ in range(args.runs + 1)]
             first_start, warm = runs[0], runs[1:]
             for label, rows in (("first (no cache)", [first_start]), (f"warm, median of {len(warm)}", warm)):
-                med = {k: statistics.median(r[k] for r in rows) for k in ("ready", "cpu", "first", "p50")}
+                med = {k: statistics.median(r[k] for r in rows) for k in ("ready", "cpu", "hwm", "first", "p50")}
                 p = rows[len(rows) // 2]["parts"]
-                parts = (f"{p['tokenizer']} / {p['hash']} / {p['session']}{' (cached graph)' if p['cached'] else ''}"
-                         f" / {p['warmup']}") if p else "—"
-                print(f"| {name} | {variant} | {label} | {med['ready']:.0f} | {med['cpu']:.0f} | {med['first']:.1f} | "
+                parts = (f"{p['tokenizer']}{' (cached)' if p['tok_cached'] else ''} / {p['hash']} / "
+                         f"{p['session']}{' (cached graph)' if p['cached'] else ''} / {p['warmup']}") if p else "—"
+                print(f"| {name} | {variant} | {label} | {med['ready']:.0f} | {med['cpu']:.0f} | {med['hwm']:.0f} | "
+                      f"{med['first']:.1f} | "
                       f"{med['p50']:.1f} | {med['first'] / med['p50']:.2f} | {parts} |", flush=True)
     shutil.rmtree(cache, ignore_errors=True)
 

@@ -331,9 +331,9 @@ void AddEmbedCommand(CLI::App& app, int* exit_code) {
                   "sentence_embedding, dense_vecs)");
   cmd->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per ONNX run (default 1024)");
   cmd->add_option("--ort-cache", flags->ort_cache,
-                  "Optimised-graph cache: off (default), auto (use an existing one), write (use one or create it "
-                  "beside the model, else IMI_CACHE_DIR or ~/.cache/imi/ort) or a directory; see docs/deploy.md "
-                  "(Cold start)");
+                  "Cache of the optimised graph and the (binary) tokenizer: off (default), auto (use an existing "
+                  "one), write (use one or create it beside the model, else IMI_CACHE_DIR or ~/.cache/imi/ort) or a "
+                  "directory; see docs/deploy.md (Cold start)");
   cmd->add_option("--batch-size", flags->batch_size,
                   "Inputs per ONNX run in input order (default: length-sorted batches by --max-batch-tokens)");
   cmd->add_flag("--no-truncate", flags->no_truncate, "Fail on inputs longer than the max length instead");

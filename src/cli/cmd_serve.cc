@@ -189,13 +189,18 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   std::fprintf(stderr,
                "imi serve: ready on %s model=%s variant=%s (%s) threads=%d dimension=%zu max_length=%zu%s%s%s "
-               "startup_ms=%.0f (tokenizer %.0f, model hash %.0f, session %.0f%s, warm-up %.0f)\n",
+               "startup_ms=%.0f (tokenizer %.0f%s, model hash %.0f, session %.0f%s, warm-up %.0f)\n",
                address.c_str(), info.id.c_str(), info.variant_file.c_str(), info.variant_reason.c_str(),
                info.threads, info.dimension, info.max_seq_length, info.heads.empty() ? "" : " outputs=",
                info.heads.empty() ? "" : model::OutputSetName(info.outputs).c_str(), reranker_line.c_str(), ms,
-               info.tokenizer_ms, info.hash_ms, info.session_ms,
+               info.tokenizer_ms,
+               info.tokenizer_cache_hit ? " from cache" : (info.tokenizer_cache_file.empty() ? "" : ", cached"),
+               info.hash_ms, info.session_ms,
                info.cache_hit ? " from cached graph" : (info.cache_file.empty() ? "" : ", graph cached"), warmup_ms);
   if (!info.cache_note.empty()) std::fprintf(stderr, "imi serve: note: %s\n", info.cache_note.c_str());
+  if (!info.tokenizer_cache_note.empty()) {
+    std::fprintf(stderr, "imi serve: note: %s\n", info.tokenizer_cache_note.c_str());
+  }
   return Status::Ok();
 }
 
@@ -423,9 +428,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Embedded vector store directory for /collections (default: IMI_PG_DSN if set, else ./imi-data, "
                   "created on first use)");
   cmd->add_option("--ort-cache", flags->ort_cache,
-                  "Optimised-graph cache for fast starts: auto (use one from beside the model, IMI_CACHE_DIR or "
-                  "~/.cache/imi/ort if there is one; never write), write (use one or create it there: costs one "
-                  "slower, hungrier start), off, or a directory (use or create it there) [IMI_ORT_CACHE]")
+                  "Cache of the optimised graph and the (binary) tokenizer for fast starts: auto (use one from beside "
+                  "the model, IMI_CACHE_DIR or ~/.cache/imi/ort if there is one; never write), write (use one or "
+                  "create it there: costs one slower, hungrier start), off, or a directory (use or create it there) "
+                  "[IMI_ORT_CACHE]")
       ->capture_default_str();
   cmd->add_option("--pg", flags->pg_dsn, "PostgreSQL + pgvector DSN for /collections instead of --store [IMI_PG_DSN]");
   cmd->add_option("--reranker", flags->reranker,

@@ -10,7 +10,9 @@
 #include "model/m3_plan.h"
 #include "model/model_dir.h"
 #include "model/onnx_session.h"
+#include "model/ort_cache.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_cache.h"
 #include "tokenizer/truncated_prefix.h"
 
 namespace imi::model {
@@ -57,8 +59,17 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
   info.include_prompt = dir.include_prompt;
   info.pad_left = dir.pad_left;
 
+  const std::string model_path = (std::filesystem::path(dir.root) / choice.file).string();
   const auto tokenizer_start = std::chrono::steady_clock::now();
-  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::Tokenizer::FromFile(dir.tokenizer_path));
+  // The binary tokenizer cache shares the optimised graph's directory.
+  const std::string cache_dir = config.ort_cache == "off"    ? std::string()
+                                : config.ort_cache == "auto" ? DefaultOrtCacheDir(model_path)
+                                                             : config.ort_cache;
+  tokenizer::TokenizerCacheInfo tokenizer_cache;
+  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_dir, &tokenizer_cache));
+  info.tokenizer_cache_hit = tokenizer_cache.hit;
+  info.tokenizer_cache_file = tokenizer_cache.file;
+  info.tokenizer_cache_note = tokenizer_cache.note;
   // The truncating twin shares the parsed vocabulary: a 250k-piece
   // tokenizer.json is parsed once per start, not twice.
   e->truncating_tokenizer_ = e->tokenizer_->Clone();
@@ -72,7 +83,7 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tokenizer_start).count();
 
   OnnxSessionOptions so;
-  so.model_path = (std::filesystem::path(dir.root) / choice.file).string();
+  so.model_path = model_path;
   so.intra_op_threads = config.threads;
   so.output_name = config.output_name;
   so.cache = config.ort_cache;

@@ -32,7 +32,9 @@ struct EmbedderConfig {
   std::optional<bool> normalize;          // overrides the Normalize module
   std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
   size_t max_batch_tokens = 1024;  // padded tokens per ONNX run inside Embed (bench/README.md: small batches run faster)
-  std::string ort_cache = "off";   // optimised-graph cache: off, auto or a directory (model/onnx_session.h)
+  // optimised-graph and tokenizer cache: off, auto or a directory (model/onnx_session.h,
+  // tokenizer/tokenizer_cache.h)
+  std::string ort_cache = "off";
 };
 
 // Per-call options.
@@ -105,6 +107,11 @@ struct ModelInfo {
   bool cache_hit = false;
   std::string cache_file;
   std::string cache_note;
+  // The binary tokenizer cache (tokenizer/tokenizer_cache.h) in the same
+  // directory: loaded from it, the file read or written, why not.
+  bool tokenizer_cache_hit = false;
+  std::string tokenizer_cache_file;
+  std::string tokenizer_cache_note;
 };
 
 // Text in, sentence-transformers vectors out. All const methods are

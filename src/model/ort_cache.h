@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "base/result.h"
 
 namespace imi::model {
@@ -19,29 +20,10 @@ namespace imi::model {
 // memory mapping. One file per (model content, ONNX Runtime version, CPU), so
 // a changed model, library or machine never reuses a stale graph.
 
-// A read-only, private memory mapping of a whole file. Movable, not copyable.
-class MappedFile {
- public:
-  // NotFound when the file is missing; Internal when it cannot be mapped.
-  static Result<MappedFile> Open(const std::string& path);
-  MappedFile() = default;
-  MappedFile(MappedFile&& other) noexcept;
-  MappedFile& operator=(MappedFile&& other) noexcept;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  ~MappedFile();
-
-  const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
-
- private:
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-};
-
-// A 64-bit content hash (not cryptographic; a cache key): four independent
-// multiply-xor lanes over 8-byte words, about as fast as reading memory.
-uint64_t ContentHash64(const uint8_t* data, size_t size);
+// MappedFile and ContentHash64 live in base/mapped_file.h (the tokenizer
+// cache uses them too); these names keep the model's callers unchanged.
+using ::imi::ContentHash64;
+using ::imi::MappedFile;
 
 // The cache file for `model_path` in `cache_dir`:
 // "<model file name>.<hash of content, size, ort_version, cpu>.ort".

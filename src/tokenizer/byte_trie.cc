@@ -1,7 +1,9 @@
 #include "tokenizer/byte_trie.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
+#include <utility>
 
 namespace imi::tokenizer {
 
@@ -81,6 +83,28 @@ void ByteTrie::Build() {
   pending_.shrink_to_fit();
   key_bytes_.clear();
   key_bytes_.shrink_to_fit();
+}
+
+bool ByteTrie::AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges,
+                           const std::array<int32_t, 256>& root_next, int32_t value_limit) {
+  if (nodes.empty() || nodes.size() > static_cast<size_t>(INT32_MAX)) return false;
+  const auto node_count = static_cast<int64_t>(nodes.size());
+  for (int32_t next : root_next) {
+    if (next < -1 || next == 0 || next >= node_count) return false;
+  }
+  for (const Node& n : nodes) {
+    if (n.value < -1 || n.value >= value_limit) return false;
+    if (static_cast<uint64_t>(n.edges_begin) + n.edges_count > edges.size()) return false;
+  }
+  for (const Edge& e : edges) {
+    if (e.child <= 0 || e.child >= node_count) return false;
+  }
+  nodes_ = std::move(nodes);
+  edges_ = std::move(edges);
+  root_next_ = root_next;
+  pending_.clear();
+  key_bytes_.clear();
+  return true;
 }
 
 }  // namespace imi::tokenizer

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,19 @@ namespace imi::tokenizer {
 // Immutable after Build; thread-safe for look-ups.
 class ByteTrie {
  public:
+  // One node: the value of the key ending here (-1: none) and its edges
+  // edges()[edges_begin, edges_begin + edges_count), sorted by byte. The
+  // root (node 0) keeps its edges in root_next() instead.
+  struct Node {
+    int32_t value = -1;
+    uint32_t edges_begin = 0;
+    uint32_t edges_count = 0;
+  };
+  struct Edge {
+    uint8_t byte;
+    int32_t child;
+  };
+
   // Adds `key` with `value` (a later Insert of the same key overwrites).
   // Only valid before Build().
   void Insert(std::string_view key, int32_t value);
@@ -22,6 +36,30 @@ class ByteTrie {
   // the nodes out in one pass (no hashing; linear in the key bytes after
   // the sort).
   void Build();
+
+  // A built trie from its arrays (a cache's copy of nodes(), edges() and
+  // root_next() of a built trie). Checks every index, so that look-ups stay
+  // inside the arrays whatever the input: values must be below
+  // `value_limit`, children point at nodes other than the root, edge ranges
+  // lie inside `edges`. False (and the trie untouched) when a check fails.
+  bool AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges, const std::array<int32_t, 256>& root_next,
+                   int32_t value_limit);
+
+  // The built trie's arrays (for a cache; see AssignBuilt).
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<Edge>& edges() const { return edges_; }
+  const std::array<int32_t, 256>& root_next() const { return root_next_; }
+
+  // The value of exactly `key` (the last Insert of it), if any. After Build.
+  std::optional<int32_t> Find(std::string_view key) const {
+    if (key.empty()) return nodes_[0].value >= 0 ? std::optional<int32_t>(nodes_[0].value) : std::nullopt;
+    int32_t node = root_next_[static_cast<unsigned char>(key[0])];
+    for (size_t i = 1; node >= 0 && i < key.size(); ++i) {
+      node = Child(nodes_[node], static_cast<unsigned char>(key[i]));
+    }
+    if (node < 0 || nodes_[node].value < 0) return std::nullopt;
+    return nodes_[node].value;
+  }
 
   // Calls fn(length, value) for every key that is a prefix of `text`, in
   // increasing length, as the reference's common_prefix_search does.
@@ -40,16 +78,6 @@ class ByteTrie {
   }
 
  private:
-  struct Node {
-    int32_t value = -1;
-    uint32_t edges_begin = 0;
-    uint32_t edges_count = 0;
-  };
-  struct Edge {
-    uint8_t byte;
-    int32_t child;
-  };
-
   int32_t Child(const Node& n, uint8_t byte) const {
     const Edge* e = edges_.data() + n.edges_begin;
     const Edge* end = e + n.edges_count;

@@ -56,6 +56,9 @@ class HfTokenizer final : public Tokenizer {
   size_t VocabSize() const override;
   size_t NumSpecialTokensToAdd(bool pair) const override;
 
+  // The subword model (shared by clones; what the tokenizer cache stores).
+  const Model& model() const { return *parts_->model; }
+
   // Tokens of one sequence before truncation and post-processing.
   Result<Encoding> EncodeSequence(std::string_view text, int32_t type_id) const;
 

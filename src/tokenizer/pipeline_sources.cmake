@@ -12,6 +12,7 @@ set(IMI_TOKENIZER_PIPELINE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/pre_tokenizers.cc
   ${CMAKE_CURRENT_LIST_DIR}/precompiled_charsmap.cc
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer_loader.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tokenizer_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/truncated_prefix.cc
   ${CMAKE_CURRENT_LIST_DIR}/unicode_props.cc
 )

@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/json_fields.h"
+#include "tokenizer/loader.h"
 #include "tokenizer/tokenizer.h"
 
 namespace imi::tokenizer {
@@ -96,14 +97,16 @@ Result<std::vector<AddedToken>> ParseAddedTokens(const nlohmann::json& j) {
   return out;
 }
 
-Result<std::unique_ptr<Tokenizer>> Build(const nlohmann::json& root) {
+Result<std::unique_ptr<Tokenizer>> Build(const nlohmann::json& root, std::unique_ptr<Model> built_model) {
   if (!root.is_object()) return Status::InvalidArgument("the top level must be a JSON object");
   TokenizerParts parts;
   auto model_it = root.find("model");
   if (model_it == root.end() || model_it->is_null()) {
     return Status::InvalidArgument("no \"model\" object");
   }
-  {
+  if (built_model != nullptr) {
+    parts.model = std::move(built_model);
+  } else {
     Result<std::unique_ptr<Model>> model = ModelFromJson(*model_it);
     if (!model.ok()) return model.status().WithContext("model");
     parts.model = std::move(model).value();
@@ -143,15 +146,20 @@ Result<std::unique_ptr<Tokenizer>> Build(const nlohmann::json& root) {
 
 }  // namespace
 
-Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view json,
-                                                       std::string_view source_name) {
-  const std::string source(source_name);
+Result<nlohmann::json> ParseTokenizerJson(std::string_view json, std::string_view source_name) {
   nlohmann::json root = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) {
-    return Status::InvalidArgument(source + ": not valid JSON; expected a Hugging Face tokenizer.json");
+    return Status::InvalidArgument(std::string(source_name) +
+                                   ": not valid JSON; expected a Hugging Face tokenizer.json");
   }
+  return root;
+}
+
+Result<std::unique_ptr<Tokenizer>> BuildTokenizer(const nlohmann::json& root, std::unique_ptr<Model> model,
+                                                  std::string_view source_name) {
+  const std::string source(source_name);
   try {
-    Result<std::unique_ptr<Tokenizer>> tokenizer = Build(root);
+    Result<std::unique_ptr<Tokenizer>> tokenizer = Build(root, std::move(model));
     if (!tokenizer.ok()) return tokenizer.status().WithContext(source);
     return tokenizer;
   } catch (const nlohmann::json::exception& e) {
@@ -161,7 +169,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view json,
   }
 }
 
-Result<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string& path) {
+Result<std::string> ResolveTokenizerFile(const std::string& path) {
   std::error_code ec;
   std::string file = path;
   if (std::filesystem::is_directory(path, ec)) file = (std::filesystem::path(path) / "tokenizer.json").string();
@@ -169,6 +177,17 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string& path) 
     return Status::NotFound(file + " not found: expected a tokenizer.json (Hugging Face tokenizers format) "
                             "or a directory containing one");
   }
+  return file;
+}
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view json,
+                                                       std::string_view source_name) {
+  IMI_ASSIGN_OR_RETURN(nlohmann::json root, ParseTokenizerJson(json, source_name));
+  return BuildTokenizer(root, nullptr, source_name);
+}
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string& path) {
+  IMI_ASSIGN_OR_RETURN(std::string file, ResolveTokenizerFile(path));
   IMI_ASSIGN_OR_RETURN(std::string contents, ReadFileToString(file));
   return FromJson(contents, file);
 }

@@ -1,12 +1,14 @@
 #include "tokenizer/unigram.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/serde_float.h"
+#include "tokenizer/vocab_map.h"
 
 namespace imi::tokenizer {
 namespace {
@@ -33,57 +35,85 @@ std::string ByteToken(uint8_t byte) {
 }  // namespace
 
 Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::json& model) {
-  auto result = std::make_unique<UnigramModel>();
   auto vocab = model.find("vocab");
   if (vocab == model.end() || !vocab->is_array()) {
     return Status::InvalidArgument(std::string(kWhat) +
                                    ": \"vocab\" must be a list of [piece, score] pairs");
   }
-  result->pieces_.reserve(vocab->size());
-  result->token_to_id_.reserve(vocab->size());
-  double min_score = std::numeric_limits<double>::infinity();
+  Vocab flat;
+  flat.scores.reserve(vocab->size());
+  flat.offsets.reserve(vocab->size() + 1);
   for (const nlohmann::json& entry : *vocab) {
     if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number()) {
-      return Status::InvalidArgument(std::string(kWhat) + ": vocab entry " +
-                                     std::to_string(result->pieces_.size()) +
+      return Status::InvalidArgument(std::string(kWhat) + ": vocab entry " + std::to_string(flat.size()) +
                                      " is not a [piece, score] pair");
     }
-    const auto id = static_cast<int32_t>(result->pieces_.size());
+    const auto id = static_cast<int32_t>(flat.size());
     // Read the score exactly as the reference's JSON parser does (ties).
     const double score = entry[1].is_number_float() ? SerdeJsonF64(entry[1].get<double>())
                                                     : entry[1].get<double>();
-    result->pieces_.emplace_back(entry[0].get<std::string>(), score);
-    const std::string& piece = result->pieces_.back().first;
-    result->token_to_id_[piece] = id;
-    result->trie_.Insert(piece, id);
-    if (score < min_score) min_score = score;
+    const std::string& piece = entry[0].get_ref<const std::string&>();
+    if (flat.pieces.size() + piece.size() > std::numeric_limits<uint32_t>::max() ||
+        flat.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      return Status::InvalidArgument(std::string(kWhat) + ": the vocabulary is larger than 4 GiB");
+    }
+    flat.trie.Insert(piece, id);
+    flat.pieces.append(piece);
+    flat.offsets.push_back(static_cast<uint32_t>(flat.pieces.size()));
+    flat.scores.push_back(score);
   }
-  result->trie_.Build();
-  result->min_score_ = min_score;
+  flat.trie.Build();
+  auto result = std::make_unique<UnigramModel>();
+  result->vocab_ = std::move(flat);
+  IMI_RETURN_IF_ERROR(result->ReadOptions(model));
+  return result;
+}
 
+Result<std::unique_ptr<UnigramModel>> UnigramModel::FromVocab(const nlohmann::json& model, Vocab vocab) {
+  if (!model.is_object()) return Status::InvalidArgument(std::string(kWhat) + ": not an object");
+  const size_t n = vocab.scores.size();
+  if (vocab.offsets.size() != n + 1 || vocab.offsets.front() != 0 || vocab.offsets.back() != vocab.pieces.size()) {
+    return Status::InvalidArgument(std::string(kWhat) + ": piece offsets do not match the pieces");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (vocab.offsets[i] > vocab.offsets[i + 1]) {
+      return Status::InvalidArgument(std::string(kWhat) + ": piece offsets are not in order");
+    }
+    if (!std::isfinite(vocab.scores[i])) {
+      return Status::InvalidArgument(std::string(kWhat) + ": piece " + std::to_string(i) + " has no finite score");
+    }
+  }
+  auto result = std::make_unique<UnigramModel>();
+  result->vocab_ = std::move(vocab);
+  IMI_RETURN_IF_ERROR(result->ReadOptions(model));
+  return result;
+}
+
+Status UnigramModel::ReadOptions(const nlohmann::json& model) {
+  double min_score = std::numeric_limits<double>::infinity();
+  for (double score : vocab_.scores) min_score = std::min(min_score, score);
+  min_score_ = min_score;
   auto unk = model.find("unk_id");
   if (unk != model.end() && !unk->is_null()) {
     if (!unk->is_number_unsigned()) {
       return Status::InvalidArgument(std::string(kWhat) + ": \"unk_id\" must be a non-negative integer");
     }
-    if (result->pieces_.empty()) {
+    if (vocab_.size() == 0) {
       return Status::InvalidArgument(std::string(kWhat) + ": the vocabulary is empty");
     }
-    if (unk->get<uint64_t>() >= result->pieces_.size()) {
+    if (unk->get<uint64_t>() >= vocab_.size()) {
       return Status::InvalidArgument(std::string(kWhat) + ": \"unk_id\" is outside the vocabulary");
     }
-    result->unk_id_ = static_cast<int32_t>(unk->get<uint64_t>());
+    unk_id_ = static_cast<int32_t>(unk->get<uint64_t>());
   }
-  IMI_ASSIGN_OR_RETURN(result->byte_fallback_, BoolField(model, "byte_fallback", false, kWhat));
-  if (result->byte_fallback_) {
-    result->byte_ids_.assign(256, -1);
+  IMI_ASSIGN_OR_RETURN(byte_fallback_, BoolField(model, "byte_fallback", false, kWhat));
+  if (byte_fallback_) {
+    byte_ids_.assign(256, -1);
     for (int b = 0; b < 256; ++b) {
-      if (auto id = FindId(result->token_to_id_, ByteToken(static_cast<uint8_t>(b)))) {
-        result->byte_ids_[b] = *id;
-      }
+      if (auto id = vocab_.trie.Find(ByteToken(static_cast<uint8_t>(b)))) byte_ids_[b] = *id;
     }
   }
-  return result;
+  return Status::Ok();
 }
 
 Status UnigramModel::BestPath(std::string_view word, std::vector<Segment>* segments) const {
@@ -103,9 +133,9 @@ Status UnigramModel::BestPath(std::string_view word, std::vector<Segment>* segme
     const size_t mblen =
         std::min(CharLen(static_cast<unsigned char>(word[starts_at])), size - starts_at);
     bool has_single_node = false;
-    trie_.ForEachPrefix(word.substr(starts_at), [&](size_t length, int32_t id) {
+    vocab_.trie.ForEachPrefix(word.substr(starts_at), [&](size_t length, int32_t id) {
       Cell& target = cells[starts_at + length];
-      const double candidate = pieces_[id].second + till_here;
+      const double candidate = vocab_.scores[id] + till_here;
       // Strictly greater: the first candidate reaching a position keeps a tie.
       if (target.starts_at < 0 || candidate > target.score) {
         target.score = candidate;
@@ -172,7 +202,7 @@ Status UnigramModel::Tokenize(std::string_view word, std::vector<Token>* out) co
     }
     // An unknown span: the reference looks its text up again (a fused span
     // can itself be a piece), then tries bytes, then falls back to unk.
-    if (auto id = FindId(token_to_id_, text)) {
+    if (auto id = vocab_.trie.Find(text)) {
       out->push_back(Token{*id, std::string(text), seg.start, seg.end});
       continue;
     }
@@ -186,7 +216,7 @@ Status UnigramModel::Tokenize(std::string_view word, std::vector<Token>* out) co
       }
       if (all_bytes) {
         for (unsigned char c : text) {
-          out->push_back(Token{byte_ids_[c], pieces_[byte_ids_[c]].first, seg.start, seg.end});
+          out->push_back(Token{byte_ids_[c], std::string(vocab_.Piece(byte_ids_[c])), seg.start, seg.end});
         }
         continue;
       }
@@ -197,12 +227,12 @@ Status UnigramModel::Tokenize(std::string_view word, std::vector<Token>* out) co
 }
 
 std::optional<int32_t> UnigramModel::TokenToId(std::string_view token) const {
-  return FindId(token_to_id_, token);
+  return vocab_.trie.Find(token);
 }
 
 std::optional<std::string_view> UnigramModel::IdToToken(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) return std::nullopt;
-  return std::string_view(pieces_[id].first);
+  if (id < 0 || static_cast<size_t>(id) >= vocab_.size()) return std::nullopt;
+  return vocab_.Piece(static_cast<size_t>(id));
 }
 
 }  // namespace imi::tokenizer

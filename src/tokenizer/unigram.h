@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,7 +12,6 @@
 
 #include "tokenizer/byte_trie.h"
 #include "tokenizer/model.h"
-#include "tokenizer/vocab_map.h"
 
 namespace imi::tokenizer {
 
@@ -21,14 +21,42 @@ namespace imi::tokenizer {
 // spelled as <0xXX> byte pieces with byte_fallback. Immutable; thread-safe.
 class UnigramModel final : public Model {
  public:
+  // The vocabulary in flat arrays (no allocation per piece): piece i is
+  // pieces[offsets[i], offsets[i + 1]) with score scores[i]; the trie maps
+  // every piece to its id (the last of equal pieces, as the reference's
+  // token -> id map) and answers both the Viterbi prefix search and the
+  // exact look-ups of TokenToId. The binary tokenizer cache
+  // (tokenizer/tokenizer_cache.h) stores exactly these arrays.
+  struct Vocab {
+    std::string pieces;
+    std::vector<uint32_t> offsets{0};
+    std::vector<double> scores;
+    ByteTrie trie;
+
+    size_t size() const { return scores.size(); }
+    std::string_view Piece(size_t id) const {
+      return std::string_view(pieces).substr(offsets[id], offsets[id + 1] - offsets[id]);
+    }
+  };
+
   // Builds from the "model" object ({"vocab": [[piece, score], ...],
   // "unk_id", "byte_fallback"}). InvalidArgument names the malformed field.
   static Result<std::unique_ptr<UnigramModel>> FromJson(const nlohmann::json& model);
 
+  // Builds from a vocabulary already in flat arrays (a cache's) and the
+  // "model" object's other fields ("vocab" itself is not read).
+  // `vocab.offsets` must have size() + 1 non-decreasing entries ending at
+  // pieces.size() and the trie be built (ByteTrie::AssignBuilt checks its
+  // indices); InvalidArgument otherwise or for a malformed field.
+  static Result<std::unique_ptr<UnigramModel>> FromVocab(const nlohmann::json& model, Vocab vocab);
+
+  // The flat vocabulary (what the tokenizer cache writes).
+  const Vocab& vocab() const { return vocab_; }
+
   Status Tokenize(std::string_view word, std::vector<Token>* out) const override;
   std::optional<int32_t> TokenToId(std::string_view token) const override;
   std::optional<std::string_view> IdToToken(int32_t id) const override;
-  size_t VocabSize() const override { return pieces_.size(); }
+  size_t VocabSize() const override { return vocab_.size(); }
 
  private:
   // One piece of the best path: [start, end) of the word and its id
@@ -41,9 +69,10 @@ class UnigramModel final : public Model {
   // Fills *segments with the best path, unknowns fused.
   Status BestPath(std::string_view word, std::vector<Segment>* segments) const;
 
-  std::vector<std::pair<std::string, double>> pieces_;
-  VocabMap token_to_id_;
-  ByteTrie trie_;
+  // unk_id, byte_fallback and what follows from the vocabulary.
+  Status ReadOptions(const nlohmann::json& model);
+
+  Vocab vocab_;
   double min_score_ = 0.0;
   std::optional<int32_t> unk_id_;
   bool byte_fallback_ = false;

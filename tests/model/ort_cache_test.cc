@@ -34,9 +34,10 @@ TEST(OrtCacheTest, ContentHashAndFileNameChangeWithEveryPartOfTheKey) {
   EXPECT_NE(name, OrtCacheFileName("model.onnx", 1, 10, "1.21.0", "aarch64"));
 }
 
-std::vector<std::vector<float>> EmbedWith(const testing::Fixtures& f, const std::string& cache, ModelInfo* info) {
+std::vector<std::vector<float>> EmbedWith(const testing::Fixtures& f, const std::string& cache, ModelInfo* info,
+                                          const std::string& model = "tiny-bert") {
   EmbedderConfig config;
-  config.model_path = f.Path("tiny-bert");
+  config.model_path = f.Path(model);
   config.threads = 1;
   config.ort_cache = cache;
   auto embedder = Embedder::Load(config);
@@ -76,6 +77,31 @@ TEST(OrtCacheTest, SecondLoadRunsFromTheCachedGraphWithTheSameVectors) {
   ModelInfo rebuilt_info;
   EmbedWith(f, dir.string(), &rebuilt_info);
   EXPECT_TRUE(rebuilt_info.cache_hit) << rebuilt_info.cache_note;
+}
+
+// The Unigram tokenizer (XLM-R shape) is cached in the same directory as the
+// graph; a WordPiece one (tiny-bert) is not; "off" writes neither.
+TEST(OrtCacheTest, TheTokenizerCacheSharesTheDirectoryAndGivesTheSameVectors) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path dir = fs::path(f.dir) / "tokenizer-cache-test";
+  fs::remove_all(dir);
+  ModelInfo plain_info, first_info, second_info, bert_info;
+  const auto plain = EmbedWith(f, "off", &plain_info, "tiny-xlmr");
+  EXPECT_TRUE(plain_info.tokenizer_cache_file.empty());
+  EXPECT_FALSE(plain_info.tokenizer_cache_hit);
+  const auto first = EmbedWith(f, dir.string(), &first_info, "tiny-xlmr");
+  EXPECT_FALSE(first_info.tokenizer_cache_hit);
+  ASSERT_FALSE(first_info.tokenizer_cache_file.empty()) << first_info.tokenizer_cache_note;
+  EXPECT_EQ(fs::path(first_info.tokenizer_cache_file).parent_path(), dir);
+  const auto second = EmbedWith(f, dir.string(), &second_info, "tiny-xlmr");
+  EXPECT_TRUE(second_info.tokenizer_cache_hit) << second_info.tokenizer_cache_note;
+  EXPECT_TRUE(second_info.cache_hit) << second_info.cache_note;
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(first, plain);
+  EXPECT_EQ(second, plain);
+  EmbedWith(f, dir.string(), &bert_info, "tiny-bert");
+  EXPECT_TRUE(bert_info.tokenizer_cache_file.empty()) << "WordPiece vocabularies are not cached";
+  EXPECT_EQ(bert_info.tokenizer_cache_note, "");
 }
 
 TEST(OrtCacheTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {

@@ -20,3 +20,8 @@ imi_test(truncated_prefix_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/truncated_prefix_test.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json
   LABELS parity)
+# The binary tokenizer cache: JSON and cache encode the corpora identically; broken files are rebuilt.
+imi_test(tokenizer_cache_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_cache_test.cc
+  DEPS imi_tokenizer nlohmann_json::nlohmann_json
+  LABELS tokenizer)
