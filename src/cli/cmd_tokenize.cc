@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/line_io.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_cache.h"
 
 namespace imi::cli {
 namespace {
@@ -28,6 +29,7 @@ struct TokenizeArgs {
   bool no_truncation = false;
   bool jsonl = false;
   bool decode = false;
+  std::string cache;  // binary tokenizer cache directory; empty: none
 };
 
 using Json = nlohmann::ordered_json;
@@ -105,7 +107,7 @@ class TokenizeRunner {
 };
 
 Status RunTokenize(const TokenizeArgs& args) {
-  auto tok = tokenizer::Tokenizer::FromFile(args.tokenizer);
+  auto tok = tokenizer::LoadTokenizerCached(args.tokenizer, args.cache, nullptr);
   if (!tok.ok()) return tok.status();
   tokenizer::Tokenizer& t = **tok;
   if (args.no_truncation) {
@@ -143,6 +145,9 @@ void AddTokenizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--tokenizer", args->tokenizer,
                   "tokenizer.json, or a directory containing one")
       ->required();
+  cmd->add_option("--cache", args->cache,
+                  "Binary tokenizer cache directory (docs/tokenizer-cache.md): read from it when it holds this "
+                  "tokenizer.json's cache, else write it there (Unigram only; default: none)");
   cmd->add_flag("--no-special", args->no_special,
                 "Do not add the post-processor's special tokens ([CLS], </s>, ...)");
   cmd->add_option("--max-length", args->max_length,

@@ -109,6 +109,34 @@ TEST_F(TokenizeCliTest, DecodeTurnsIdsBackIntoText) {
   EXPECT_EQ(rows[0]["text"], "hello world");
 }
 
+TEST_F(TokenizeCliTest, CacheWritesTheBinaryCacheThenReadsItWithTheSameOutput) {
+  const fs::path unigram = kShared / "xlmr-style-ja-en-unigram-32k";
+  if (!fs::exists(unigram / "tokenizer.json")) GTEST_SKIP() << "shared tokenizer missing: " << unigram;
+  const fs::path cache = fs::temp_directory_path() / ("imi_tokenize_cli_cache." + std::to_string(::getpid()));
+  fs::remove_all(cache);
+  const std::string args = "--tokenizer '" + unigram.string() + "'";
+  const std::string input = "東京都に住んでいます。\nHello, world!\n";
+  CliRun plain = Tokenize(args, input);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  CliRun writing = Tokenize(args + " --cache '" + cache.string() + "'", input);
+  ASSERT_EQ(writing.exit_code, 0) << writing.err;
+  ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 1) << "one cache file";
+  CliRun reading = Tokenize(args + " --cache '" + cache.string() + "'", input);
+  ASSERT_EQ(reading.exit_code, 0) << reading.err;
+  EXPECT_EQ(writing.out, plain.out);
+  EXPECT_EQ(reading.out, plain.out);
+  EXPECT_EQ(reading.err, "");
+  // A damaged file: one log line on stderr, the same output, rebuilt.
+  const fs::path file = fs::directory_iterator(cache)->path();
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << "IMITOKC";
+  CliRun damaged = Tokenize(args + " --cache '" + cache.string() + "'", input);
+  ASSERT_EQ(damaged.exit_code, 0) << damaged.err;
+  EXPECT_EQ(damaged.out, plain.out);
+  EXPECT_NE(damaged.err.find("unusable, rebuilt"), std::string::npos) << damaged.err;
+  EXPECT_GT(fs::file_size(file), 1000u);
+  fs::remove_all(cache);
+}
+
 TEST_F(TokenizeCliTest, ErrorsAreOneLineWithTheRightExitCode) {
   CliRun r = Tokenize("--tokenizer /nonexistent/tokenizer.json", "x\n");
   EXPECT_EQ(r.exit_code, 3);
