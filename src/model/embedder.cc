@@ -67,6 +67,11 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
                                                              : config.ort_cache;
   tokenizer::TokenizerCacheInfo tokenizer_cache;
   IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_dir, &tokenizer_cache));
+  // The tokenizer.json's padding side, when it configures padding, wins
+  // over tokenizer_config.json's (as in transformers).
+  if (const auto& padding = e->tokenizer_->padding()) {
+    info.pad_left = padding->direction == tokenizer::PaddingDirection::kLeft;
+  }
   info.tokenizer_cache_hit = tokenizer_cache.hit;
   info.tokenizer_cache_file = tokenizer_cache.file;
   info.tokenizer_cache_note = tokenizer_cache.note;

@@ -136,10 +136,9 @@ Result<ModelDir> LoadModelDir(const std::string& path, const std::string& tokeni
 
   IMI_ASSIGN_OR_RETURN(auto tok_config, ReadJsonIfPresent(root / "tokenizer_config.json"));
   if (tok_config) dir.pad_left = Get<std::string>(*tok_config, "padding_side", "right") == "left";
-  IMI_ASSIGN_OR_RETURN(auto tok_json, ReadJsonIfPresent(tok));
-  if (tok_json && tok_json->contains("padding") && (*tok_json)["padding"].is_object()) {
-    dir.pad_left = Get<std::string>((*tok_json)["padding"], "direction", dir.pad_left ? "Left" : "Right") == "Left";
-  }
+  // tokenizer.json's own "padding" is read by the Embedder from the loaded
+  // tokenizer: parsing the file here as well would build a second JSON DOM
+  // of a 19 MB vocabulary on every start.
 
   IMI_ASSIGN_OR_RETURN(auto modules, ReadJsonIfPresent(root / "modules.json"));
   if (modules && modules->is_array()) {

@@ -31,9 +31,10 @@ struct ModelDir {
   // sentence-transformers modules.
   PoolingMode pooling = PoolingMode::kMean;  // mean when there is no Pooling module
   bool include_prompt = true;  // false: prompt tokens are left out of pooling
-  // The tokenizer pads on the left (tokenizer_config.json "padding_side":
-  // "left" or tokenizer.json "padding": {"direction": "Left"}), as
-  // decoder-style embedders do; imi then left-pads its batches too.
+  // tokenizer_config.json says "padding_side": "left", as decoder-style
+  // embedders do; imi then left-pads its batches too. (A "padding" object in
+  // tokenizer.json decides instead: the Embedder reads it from the loaded
+  // tokenizer, EmbedderInfo::pad_left.)
   bool pad_left = false;
   bool normalize = false;                    // a Normalize module is listed
   std::optional<size_t> max_seq_length;      // sentence_bert_config.json

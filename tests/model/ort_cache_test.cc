@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fixtures.h"
 #include "model/embedder.h"
@@ -99,6 +100,39 @@ TEST(OrtCacheTest, TheTokenizerCacheSharesTheDirectoryAndGivesTheSameVectors) {
   ASSERT_EQ(plain.size(), 3u);
   EXPECT_EQ(first, plain);
   EXPECT_EQ(second, plain);
+}
+
+// tokenizer.json's padding side comes from the loaded tokenizer (the model
+// directory no longer parses the file a second time for it).
+TEST(OrtCacheTest, ThePaddingSideOfTokenizerJsonComesFromTheLoadedTokenizer) {
+  IMI_REQUIRE_FIXTURES(f);
+  const fs::path dir = fs::path(f.dir) / "padding-side-test";
+  fs::remove_all(dir);
+  fs::copy(f.Path("tiny-bert"), dir, fs::copy_options::recursive);
+  ModelInfo right_info;
+  {
+    EmbedderConfig config;
+    config.model_path = dir.string();
+    auto embedder = Embedder::Load(config);
+    ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+    right_info = (*embedder)->info();
+  }
+  EXPECT_FALSE(right_info.pad_left);
+  nlohmann::json tok;
+  std::ifstream(dir / "tokenizer.json") >> tok;
+  tok["padding"] = {{"strategy", "BatchLongest"}, {"direction", "Left"}, {"pad_to_multiple_of", nullptr},
+                    {"pad_id", 1}, {"pad_type_id", 0}, {"pad_token", "<pad>"}};
+  std::ofstream(dir / "tokenizer.json", std::ios::trunc) << tok.dump();
+  EmbedderConfig config;
+  config.model_path = dir.string();
+  config.ort_cache = (dir / "cache").string();  // and through the tokenizer cache
+  for (int load = 0; load < 2; ++load) {
+    auto embedder = Embedder::Load(config);
+    ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+    EXPECT_TRUE((*embedder)->info().pad_left) << "load " << load;
+    EXPECT_EQ((*embedder)->info().tokenizer_cache_hit, load == 1);
+  }
+  fs::remove_all(dir);
 }
 
 TEST(OrtCacheTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
