@@ -107,7 +107,9 @@ class TokenizeRunner {
 };
 
 Status RunTokenize(const TokenizeArgs& args) {
-  auto tok = tokenizer::LoadTokenizerCached(args.tokenizer, args.cache, nullptr);
+  const std::vector<std::string> read_dirs =
+      args.cache.empty() ? std::vector<std::string>() : std::vector<std::string>{args.cache};
+  auto tok = tokenizer::LoadTokenizerCached(args.tokenizer, read_dirs, args.cache, nullptr);
   if (!tok.ok()) return tok.status();
   tokenizer::Tokenizer& t = **tok;
   if (args.no_truncation) {

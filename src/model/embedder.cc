@@ -61,12 +61,20 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
 
   const std::string model_path = (std::filesystem::path(dir.root) / choice.file).string();
   const auto tokenizer_start = std::chrono::steady_clock::now();
-  // The binary tokenizer cache shares the optimised graph's directory.
-  const std::string cache_dir = config.ort_cache == "off"    ? std::string()
-                                : config.ort_cache == "auto" ? DefaultOrtCacheDir(model_path)
-                                                             : config.ort_cache;
+  // The binary tokenizer cache follows the optimised graph's setting and
+  // directories (onnx_session.h): auto reads, write and a directory also write.
+  std::vector<std::string> cache_read_dirs;
+  std::string cache_write_dir;
+  if (config.ort_cache == "auto" || config.ort_cache == "write") {
+    cache_read_dirs = OrtCacheSearchDirs(model_path);
+    if (config.ort_cache == "write") cache_write_dir = DefaultOrtCacheDir(model_path);
+  } else if (config.ort_cache != "off" && !config.ort_cache.empty()) {
+    cache_read_dirs = {config.ort_cache};
+    cache_write_dir = config.ort_cache;
+  }
   tokenizer::TokenizerCacheInfo tokenizer_cache;
-  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_dir, &tokenizer_cache));
+  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_read_dirs,
+                                                                    cache_write_dir, &tokenizer_cache));
   // The tokenizer.json's padding side, when it configures padding, wins
   // over tokenizer_config.json's (as in transformers).
   if (const auto& padding = e->tokenizer_->padding()) {

@@ -32,8 +32,8 @@ struct EmbedderConfig {
   std::optional<bool> normalize;          // overrides the Normalize module
   std::optional<size_t> max_seq_length;   // overrides sentence_bert_config.json, up to the position limit
   size_t max_batch_tokens = 1024;  // padded tokens per ONNX run inside Embed (bench/README.md: small batches run faster)
-  // optimised-graph and tokenizer cache: off, auto or a directory (model/onnx_session.h,
-  // tokenizer/tokenizer_cache.h)
+  // optimised-graph and tokenizer cache: off, auto (read), write or a directory
+  // (model/onnx_session.h, tokenizer/tokenizer_cache.h)
   std::string ort_cache = "off";
 };
 

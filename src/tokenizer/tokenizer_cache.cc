@@ -229,22 +229,24 @@ Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, siz
   }
 }
 
-Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path, const std::string& cache_dir,
-                                                       TokenizerCacheInfo* info) {
+Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
+                                                       const std::vector<std::string>& read_dirs,
+                                                       const std::string& write_dir, TokenizerCacheInfo* info) {
   TokenizerCacheInfo scratch;
   if (info == nullptr) info = &scratch;
   *info = TokenizerCacheInfo{};
-  if (cache_dir.empty()) return Tokenizer::FromFile(path);
+  if (read_dirs.empty() && write_dir.empty()) return Tokenizer::FromFile(path);
   IMI_ASSIGN_OR_RETURN(const std::string file, ResolveTokenizerFile(path));
   Result<MappedFile> source = MappedFile::Open(file);
   if (!source.ok()) return Tokenizer::FromFile(file);  // FromFile's own message (e.g. an empty file)
   const std::string_view json(reinterpret_cast<const char*>(source->data()), source->size());
   const TokenizerCacheKey key = TokenizerCacheKeyOf(json);
-  const std::string cache_file =
-      (fs::path(cache_dir) / TokenizerCacheFileName(fs::path(file).filename().string(), key)).string();
+  const std::string name = TokenizerCacheFileName(fs::path(file).filename().string(), key);
 
   std::error_code ec;
-  if (fs::exists(cache_file, ec)) {
+  for (const std::string& dir : read_dirs) {
+    const std::string cache_file = (fs::path(dir) / name).string();
+    if (!fs::exists(cache_file, ec)) continue;
     Result<MappedFile> cached = MappedFile::Open(cache_file);
     Result<std::unique_ptr<Tokenizer>> tokenizer =
         cached.ok() ? DecodeTokenizerCache(cached->data(), cached->size(), &key, file)
@@ -254,24 +256,27 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path, 
       info->file = cache_file;
       return tokenizer;
     }
-    info->note = "tokenizer cache " + cache_file + " unusable, rebuilt: " + tokenizer.status().message();
+    info->note = "tokenizer cache " + cache_file + " unusable" + (write_dir.empty() ? ", skipped" : ", rebuilt") +
+                 ": " + tokenizer.status().message();
     Log("tokenizer", info->note);
   }
 
   IMI_ASSIGN_OR_RETURN(nlohmann::json root, ParseTokenizerJson(json, file));
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, BuildTokenizer(root, nullptr, file));
+  if (write_dir.empty()) return tokenizer;
   Result<std::string> bytes = EncodeTokenizerCache(key, &root, *tokenizer);
   if (bytes.status().code() == StatusCode::kUnsupported) return tokenizer;  // not a cached model kind
+  const std::string cache_file = (fs::path(write_dir) / name).string();
   Status written = bytes.status();
   if (written.ok()) {
-    fs::create_directories(cache_dir, ec);
+    fs::create_directories(write_dir, ec);
     written = WriteFileAtomically(cache_file, *bytes);
   }
   if (written.ok()) {
     info->written = true;
     info->file = cache_file;
   } else {
-    info->note = "tokenizer cache not written to " + cache_dir + ": " + written.message();
+    info->note = "tokenizer cache not written to " + write_dir + ": " + written.message();
     Log("tokenizer", info->note);
   }
   return tokenizer;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -65,22 +66,24 @@ Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, siz
 // How LoadTokenizerCached went.
 struct TokenizerCacheInfo {
   bool hit = false;      // loaded from the cache file
-  bool written = false;  // the cache file was (re)written by this load
+  bool written = false;  // the cache file was written by this load
   std::string file;      // the cache file read or written; empty when none
   std::string note;      // why a cache file was ignored or not written; empty when all went well
 };
 
 // Loads the tokenizer.json at `path` (a file, or a directory holding one) as
-// Tokenizer::FromFile does, through the cache in `cache_dir`: from
-// `<cache_dir>/TokenizerCacheFileName(...)` when that file is valid for the
-// tokenizer.json's current bytes, else from the JSON, then writing the cache
-// file (the directory is created; written to a temporary name and renamed).
-// An unusable or unwritable cache file is logged (base/log.h, component
-// "tokenizer") and noted in *info, never an error: the errors are
-// FromFile's. An empty `cache_dir` loads without a cache. The result encodes
-// exactly as FromFile's. `info` may be null.
-Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path, const std::string& cache_dir,
-                                                       TokenizerCacheInfo* info);
+// Tokenizer::FromFile does, through the cache: from
+// `<dir>/TokenizerCacheFileName(...)` of the first of `read_dirs` where that
+// file is valid for the tokenizer.json's current bytes, else from the JSON;
+// then, when `write_dir` is not empty, writes the cache file there (the
+// directory is created; a temporary name renamed into place). A cache file
+// that is unusable or cannot be written is logged (base/log.h, component
+// "tokenizer") and noted in *info, never an error: the errors are FromFile's.
+// No directories: no cache. The result encodes exactly as FromFile's. `info`
+// may be null.
+Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
+                                                       const std::vector<std::string>& read_dirs,
+                                                       const std::string& write_dir, TokenizerCacheInfo* info);
 
 }  // namespace imi::tokenizer
 

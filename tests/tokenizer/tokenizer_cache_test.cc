@@ -97,6 +97,12 @@ class ScratchDir {
   fs::path path_;
 };
 
+// Reads and writes the cache in `dir` (what --ort-cache DIR does).
+Result<std::unique_ptr<Tokenizer>> LoadAndWrite(const std::string& path, const std::string& dir,
+                                                TokenizerCacheInfo* info) {
+  return LoadTokenizerCached(path, {dir}, dir, info);
+}
+
 std::string SafeName(std::string name) {
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -112,12 +118,12 @@ TEST_P(TokenizerCacheParityTest, EncodesTheCorporaAsTheJsonDoes) {
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
 
   TokenizerCacheInfo first;
-  auto writing = LoadTokenizerCached(file.string(), dir.str(), &first);
+  auto writing = LoadAndWrite(file.string(), dir.str(), &first);
   ASSERT_TRUE(writing.ok()) << writing.status().ToString();
   EXPECT_FALSE(first.hit);
   EXPECT_EQ(first.note, "");
   TokenizerCacheInfo second;
-  auto cached = LoadTokenizerCached(file.string(), dir.str(), &second);
+  auto cached = LoadAndWrite(file.string(), dir.str(), &second);
   ASSERT_TRUE(cached.ok()) << cached.status().ToString();
   if (IsUnigram(file)) {
     ASSERT_TRUE(first.written) << "a Unigram tokenizer must be cached";
@@ -200,7 +206,7 @@ std::string ReadBytes(const std::string& path) {
 // Writes the cache of the shared Unigram tokenizer into `dir`; its file name.
 std::string WriteCache(const std::string& dir) {
   TokenizerCacheInfo info;
-  auto tok = LoadTokenizerCached(kUnigram.string(), dir, &info);
+  auto tok = LoadAndWrite(kUnigram.string(), dir, &info);
   EXPECT_TRUE(tok.ok() && info.written) << info.note;
   return info.file;
 }
@@ -211,7 +217,7 @@ void ExpectRebuiltFrom(const std::string& dir, const std::string& file, const st
   ASSERT_TRUE(WriteFileAtomically(file, bytes).ok());
   LogCapture log;
   TokenizerCacheInfo info;
-  auto tok = LoadTokenizerCached(kUnigram.string(), dir, &info);
+  auto tok = LoadAndWrite(kUnigram.string(), dir, &info);
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   EXPECT_FALSE(info.hit);
   EXPECT_TRUE(info.written);
@@ -226,7 +232,7 @@ void ExpectRebuiltFrom(const std::string& dir, const std::string& file, const st
   EXPECT_EQ(Difference(*a, *b), "");
   // Rebuilt: the next load reads it.
   TokenizerCacheInfo again;
-  ASSERT_TRUE(LoadTokenizerCached(kUnigram.string(), dir, &again).ok());
+  ASSERT_TRUE(LoadAndWrite(kUnigram.string(), dir, &again).ok());
   EXPECT_TRUE(again.hit) << again.note;
 }
 
@@ -297,7 +303,7 @@ TEST(TokenizerCacheFileTest, AChangedTokenizerJsonGetsItsOwnCacheFile) {
   fs::copy_file(kUnigram, copy);
   const std::string cache = (fs::path(dir.str()) / "cache").string();
   TokenizerCacheInfo first;
-  ASSERT_TRUE(LoadTokenizerCached(copy.parent_path().string(), cache, &first).ok());  // a directory works too
+  ASSERT_TRUE(LoadAndWrite(copy.parent_path().string(), cache, &first).ok());  // a directory works too
   ASSERT_TRUE(first.written);
   // A different unk piece score: same size class, other content.
   std::string json = ReadBytes(copy.string());
@@ -305,7 +311,7 @@ TEST(TokenizerCacheFileTest, AChangedTokenizerJsonGetsItsOwnCacheFile) {
   root["model"]["vocab"][5][1] = -1.5;
   ASSERT_TRUE(WriteFileAtomically(copy.string(), root.dump()).ok());
   TokenizerCacheInfo second;
-  auto tok = LoadTokenizerCached(copy.string(), cache, &second);
+  auto tok = LoadAndWrite(copy.string(), cache, &second);
   ASSERT_TRUE(tok.ok());
   EXPECT_FALSE(second.hit);
   EXPECT_TRUE(second.written);
@@ -313,7 +319,7 @@ TEST(TokenizerCacheFileTest, AChangedTokenizerJsonGetsItsOwnCacheFile) {
   auto fresh = Tokenizer::FromFile(copy.string());
   ASSERT_TRUE(fresh.ok());
   TokenizerCacheInfo third;
-  auto cached = LoadTokenizerCached(copy.string(), cache, &third);
+  auto cached = LoadAndWrite(copy.string(), cache, &third);
   ASSERT_TRUE(cached.ok() && third.hit);
   for (const std::string& text : CorpusTexts()) {
     auto a = (*fresh)->Encode(text);
@@ -330,7 +336,7 @@ TEST(TokenizerCacheFileTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
   ASSERT_TRUE(WriteFileAtomically(blocker, "not a directory").ok());
   LogCapture log;
   TokenizerCacheInfo info;
-  auto tok = LoadTokenizerCached(kUnigram.string(), blocker + "/cache", &info);
+  auto tok = LoadAndWrite(kUnigram.string(), blocker + "/cache", &info);
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   EXPECT_FALSE(info.hit);
   EXPECT_FALSE(info.written);
@@ -338,20 +344,45 @@ TEST(TokenizerCacheFileTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
   EXPECT_EQ(log.lines().size(), 1u);
 }
 
+// --ort-cache auto: read from the first directory holding a valid file,
+// never write; a damaged file is skipped with a log line.
+TEST(TokenizerCacheFileTest, ReadOnlyDirectoriesAreSearchedInOrderAndNeverWritten) {
+  if (!fs::exists(kUnigram)) GTEST_SKIP() << "shared tokenizer missing: " << kUnigram;
+  ScratchDir empty("read_only_empty");
+  ScratchDir damaged("read_only_damaged");
+  ScratchDir good("read_only_good");
+  TokenizerCacheInfo info;
+  auto plain = LoadTokenizerCached(kUnigram.string(), {empty.str()}, "", &info);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(info.hit || info.written);
+  EXPECT_TRUE(fs::is_empty(empty.str())) << "a read-only setting writes nothing";
+  const std::string file = WriteCache(good.str());
+  const std::string damaged_file = (fs::path(damaged.str()) / fs::path(file).filename()).string();
+  ASSERT_TRUE(WriteFileAtomically(damaged_file, ReadBytes(file).substr(0, 100)).ok());
+  LogCapture log;
+  auto cached = LoadTokenizerCached(kUnigram.string(), {empty.str(), damaged.str(), good.str()}, "", &info);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_TRUE(info.hit);
+  EXPECT_EQ(info.file, file);
+  ASSERT_EQ(log.lines().size(), 1u);
+  EXPECT_NE(log.lines()[0].find("skipped"), std::string::npos) << log.lines()[0];
+  EXPECT_EQ(fs::file_size(damaged_file), 100u) << "not rewritten";
+}
+
 TEST(TokenizerCacheFileTest, ErrorsAreTheJsonLoadersOwn) {
   ScratchDir dir("errors");
   TokenizerCacheInfo info;
-  auto missing = LoadTokenizerCached((fs::path(dir.str()) / "nothing.json").string(), dir.str(), &info);
+  auto missing = LoadAndWrite((fs::path(dir.str()) / "nothing.json").string(), dir.str(), &info);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   const std::string empty = (fs::path(dir.str()) / "empty.json").string();
   ASSERT_TRUE(WriteFileAtomically(empty, "").ok());
-  auto empty_result = LoadTokenizerCached(empty, dir.str(), &info);
+  auto empty_result = LoadAndWrite(empty, dir.str(), &info);
   ASSERT_FALSE(empty_result.ok());
   EXPECT_EQ(empty_result.status().code(), StatusCode::kInvalidArgument);
   const std::string broken = (fs::path(dir.str()) / "broken.json").string();
   ASSERT_TRUE(WriteFileAtomically(broken, "{\"model\": ").ok());
-  auto broken_result = LoadTokenizerCached(broken, dir.str(), &info);
+  auto broken_result = LoadAndWrite(broken, dir.str(), &info);
   ASSERT_FALSE(broken_result.ok());
   EXPECT_NE(broken_result.status().message().find("broken.json"), std::string::npos);
 }
