@@ -365,9 +365,11 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       "(/embed_sparse, /embed_all), reranking with --reranker (/rerank, /v1/rerank), with /metrics and /docs; collections, "
       "documents and semantic search under /collections (--store DIR or --pg DSN).\n"
       "Environment (flags win): MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST.\n"
-      "Memory (peak RSS, docs/deploy.md): 12-layer 384-wide models with a 250k vocabulary "
-      "(paraphrase-multilingual-MiniLM-L12-v2, multilingual-e5-small) INT8 ~300 MB idle, under 512 MB with 10 "
-      "concurrent 32-text requests; FP32 ~1 GB. bge-m3 (24 layers, 1024 wide) INT8 ~1.2 GB, FP32 ~2.5 GB.");
+      "Memory (peak RSS, measured: docs/deploy.md): 12-layer 384-wide models with a 250k vocabulary "
+      "(paraphrase-multilingual-MiniLM-L12-v2, multilingual-e5-small) INT8 180-330 MB at ready, 329 MB with 10 "
+      "concurrent 32-text requests; FP32 515 MB at ready, 925 MB under that load; a start that writes the graph "
+      "cache (--ort-cache write) INT8 590 MB, FP32 2 GB. bge-m3 (24 layers, 1024 wide, estimated) INT8 ~1.2 GB, "
+      "FP32 ~2.5 GB.");
   cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or .onnx file [MODEL_PATH]");
   cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or its directory, for a bare .onnx [TOKENIZER_PATH]");
   cmd->add_option("--variant", flags->variant, "auto, fp32, int8 or an ONNX file name")->capture_default_str();
