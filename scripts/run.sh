@@ -226,6 +226,22 @@ for hit in r["results"][:3]:
     print("run: site:      " + snippet[:90])
 ' "${mode}" || die "site: the ${mode} search failed"
   done
+  # The hybrid ranking through the collections API: every result's fused
+  # score with each component's own score and rank (why it ranks there).
+  curl -sS --fail-with-body -X POST "${imi}/collections/city/search" -H 'Content-Type: application/json' \
+    --data "$("${py}" -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "mode": "hybrid", "k": 3}))' \
+      "${query}")" | "${py}" -c '
+import json, sys, urllib.parse
+r = json.load(sys.stdin)
+fusion = r.get("fusion", {})
+print("run: site: POST /collections/city/search mode=hybrid (%s over %s): component scores and ranks"
+      % (fusion.get("method", "?"), " + ".join(r.get("components", []))))
+for i, hit in enumerate(r["results"], 1):
+    parts = ", ".join("%s #%s score %.4f" % (name, c.get("rank", "-"), c.get("score", float("nan")))
+                      for name, c in sorted(hit.get("components", {}).items()))
+    page = urllib.parse.urlsplit(hit["id"]).path or hit["id"]
+    print("run: site:   %d. %-28s fused %.4f = %s" % (i, page[:28], hit["score"], parts))
+' || die "site: the hybrid search through the API failed"
   say "site: search page: ${imi}/search?c=city&q=$("${py}" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "${query}")"
   say "site: (English: add &lang=en)  widget on the city's page: ${site}/_widget.html?imi=${imi}&c=city"
   if [[ -t 0 ]]; then
