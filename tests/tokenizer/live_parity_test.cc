@@ -26,6 +26,7 @@
 
 #include "base/utf8.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer_files.h"
 
 namespace imi::tokenizer {
 namespace {
@@ -59,15 +60,7 @@ std::vector<std::pair<fs::path, std::string>> Corpora() {
 }
 
 std::vector<LiveCase> Cases() {
-  std::vector<std::pair<std::string, fs::path>> files;
-  for (const fs::path& root : {kSource / "tests/data/tokenizer/made", fs::path(IMI_SHARED_DIR) / "tokenizers"}) {
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::directory_iterator(root)) {
-      const fs::path file = entry.path() / "tokenizer.json";
-      if (fs::exists(file)) files.emplace_back(entry.path().filename().string(), file);
-    }
-  }
-  std::sort(files.begin(), files.end());
+  const auto files = testing::TokenizerFiles();
   std::vector<LiveCase> cases;
   for (const auto& [corpus, label] : Corpora()) {
     for (const auto& [name, path] : files) {

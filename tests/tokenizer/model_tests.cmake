@@ -13,7 +13,7 @@ imi_test(models_test
   DEPS imi_tokenizer)
 # Live comparison with the reference library (node + @anush008/tokenizers).
 imi_test(live_parity_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/live_parity_test.cc
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/live_parity_test.cc ${CMAKE_CURRENT_LIST_DIR}/tokenizer_files.cc
   DEPS imi_tokenizer
   LABELS live)
 imi_test(model_threads_test

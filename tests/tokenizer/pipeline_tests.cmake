@@ -17,11 +17,11 @@ imi_test(tokenize_cli_test
 add_dependencies(tokenize_cli_test imi)
 # Truncation from a prefix equals truncating the whole text (live corpora, every tokenizer).
 imi_test(truncated_prefix_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/truncated_prefix_test.cc
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/truncated_prefix_test.cc ${CMAKE_CURRENT_LIST_DIR}/tokenizer_files.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json
   LABELS parity)
 # The binary tokenizer cache: JSON and cache encode the corpora identically; broken files are rebuilt.
 imi_test(tokenizer_cache_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_cache_test.cc
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_cache_test.cc ${CMAKE_CURRENT_LIST_DIR}/tokenizer_files.cc
   DEPS imi_tokenizer nlohmann_json::nlohmann_json
   LABELS tokenizer)

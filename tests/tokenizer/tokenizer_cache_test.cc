@@ -22,6 +22,7 @@
 #include "base/mapped_file.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_cache.h"
+#include "tokenizer_files.h"
 
 namespace imi::tokenizer {
 namespace {
@@ -33,15 +34,7 @@ const fs::path kXlmrSized = fs::path(IMI_BINARY_DIR) / "bench-coldstart/minilm-l
 const fs::path kUnigram = fs::path(IMI_SHARED_DIR) / "tokenizers/xlmr-style-ja-en-unigram-32k/tokenizer.json";
 
 std::vector<std::pair<std::string, fs::path>> TokenizerFiles() {
-  std::vector<std::pair<std::string, fs::path>> files;
-  for (const fs::path& root : {kSource / "tests/data/tokenizer/made", fs::path(IMI_SHARED_DIR) / "tokenizers"}) {
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::directory_iterator(root)) {
-      const fs::path file = entry.path() / "tokenizer.json";
-      if (fs::exists(file)) files.emplace_back(entry.path().filename().string(), file);
-    }
-  }
-  std::sort(files.begin(), files.end());
+  auto files = testing::TokenizerFiles();
   if (fs::exists(kXlmrSized)) files.emplace_back("xlmr_sized_250k", kXlmrSized);
   return files;
 }

@@ -15,6 +15,7 @@
 
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/truncated_prefix.h"
+#include "tokenizer_files.h"
 
 namespace imi::tokenizer {
 namespace {
@@ -23,18 +24,7 @@ namespace fs = std::filesystem;
 
 const fs::path kSource = IMI_SOURCE_DIR;
 
-std::vector<std::pair<std::string, fs::path>> TokenizerFiles() {
-  std::vector<std::pair<std::string, fs::path>> files;
-  for (const fs::path& root : {kSource / "tests/data/tokenizer/made", fs::path(IMI_SHARED_DIR) / "tokenizers"}) {
-    if (!fs::exists(root)) continue;
-    for (const auto& entry : fs::directory_iterator(root)) {
-      const fs::path file = entry.path() / "tokenizer.json";
-      if (fs::exists(file)) files.emplace_back(entry.path().filename().string(), file);
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using testing::TokenizerFiles;
 
 std::vector<std::string> CorpusTexts() {
   std::vector<std::string> texts;
