@@ -233,17 +233,36 @@ def run_checks(args, unshare, log_path, data, uid, gid):
     stop = threading.Event()
     texts = [f"{i}番目の文です。ごみの日は月曜日です。" for i in range(32)]
 
+    body = json.dumps({"texts": texts}, ensure_ascii=False).encode()
+
     def hammer():
         while not stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
             try:
-                status, payload = client.request("POST", "/embed", {"texts": texts}, timeout=60)
-            except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+                conn.request("POST", "/embed", body=body,
+                             headers={"Connection": "close", "Content-Type": "application/json"})
+            except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+                # Not connected, or reset before the request was sent: the
+                # listener had closed (a connection still in the kernel's
+                # queue at that instant is reset).
                 results["refused"] += 1
+                conn.close()
                 time.sleep(0.01)
                 continue
-            except Exception as e:  # a cut response
+            try:
+                response = conn.getresponse()
+                status, payload = response.status, response.read()
+            except ConnectionResetError:
+                # A reset with nothing read: the connection was still in the
+                # kernel's queue when the listener closed (the server answers
+                # every connection it accepted, or closes it with a FIN).
+                results["refused"] += 1
+                continue
+            except Exception as e:  # the request was sent: no answer, or a cut one
                 results["bad"].append(repr(e))
                 continue
+            finally:
+                conn.close()
             if status == 200 and len(json.loads(payload).get("vectors", texts)) == len(texts):
                 results["ok"] += 1
             else:

@@ -16,7 +16,6 @@
 #include "server/http_server.h"
 
 #include <malloc.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <utility>  // before Asio: Boost 1.74's asio/awaitable.hpp uses std::exchange without it
@@ -75,6 +74,11 @@ constexpr size_t kRequestOverheadBytes = 16 * 1024;
 constexpr size_t kMaxLingeringRefusals = 256;
 constexpr int kRefusalLingerMs = 1000;
 constexpr int kMemoryRetryMs = 10;
+// Shutdown: a connection whose request has not begun to arrive gets this
+// long for it (it connected before the listener closed); connections the
+// kernel already completed are accepted, at most this many.
+constexpr int kDrainFirstBytesMs = 1000;
+constexpr int kMaxDrainAccepts = 1024;
 // After a request that held this much of the memory budget, free memory is
 // handed back to the system (malloc_trim, at most once a second): glibc
 // otherwise keeps it in per-thread arenas (bench/README.md, "Memory per
@@ -92,19 +96,6 @@ std::string AddressText(const asio::ip::address& address) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
   }
   return address.to_string();
-}
-
-bool KnownMethod(std::string_view method) {
-  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}) {
-    if (method == known) return true;
-  }
-  return false;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool IsEof(const ErrorCode& ec) {
@@ -185,13 +176,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     head_deadline_ = Clock::now() + Ms(options_.header_timeout_ms);
     ReadHead();
+    if (server_.stopping) StopIfIdle();
   }
 
-  // Shutdown: closes the connection unless a request is in progress.
+  // Shutdown: closes a keep-alive connection waiting between requests at
+  // once; one whose request has not begun to arrive (a new connection, or
+  // one woken by incoming bytes) gets kDrainFirstBytesMs for it, then
+  // closes. A request in progress is finished.
   void StopIfIdle() {
-    const bool idle = phase_ == Phase::kIdle ||
-                      (phase_ == Phase::kHead && buffer_.size() == 0 && parser_ && !parser_->got_some());
-    if (idle) CloseNow();
+    if (phase_ == Phase::kIdle) return CloseNow();
+    const bool nothing_yet = phase_ == Phase::kHead && buffer_.size() == 0 && parser_ && !parser_->got_some();
+    const Clock::time_point window = Clock::now() + Ms(kDrainFirstBytesMs);
+    if (nothing_yet && window < head_deadline_) {
+      head_deadline_ = window;
+      Arm(head_deadline_);
+    }
   }
 
   // Shutdown past the deadline: closes the connection whatever it is doing.
@@ -254,14 +253,14 @@ class Session : public std::enable_shared_from_this<Session> {
     ParseRequestTarget(target, &request_.path, &request_.query);
     size_t longest_value = 0;
     for (const auto& field : head) {
-      request_.headers.emplace(Lower(View(field.name_string())), std::string(View(field.value())));
+      request_.headers.emplace(AsciiLower(View(field.name_string())), std::string(View(field.value())));
       longest_value = std::max(longest_value, field.value().size());
     }
     const std::string max_line = std::to_string(options_.max_line_bytes);
     if (version_ != 10 && version_ != 11) {
       return Reject(400, "bad_request", "unsupported HTTP version; send HTTP/1.1 (or HTTP/1.0)");
     }
-    if (!KnownMethod(request_.method)) {
+    if (!IsKnownHttpMethod(request_.method)) {
       return Reject(400, "bad_request", "unknown method " + request_.method.substr(0, 32));
     }
     if (target.size() > options_.max_line_bytes) {
@@ -295,8 +294,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timed_out_) {
       if (!any_bytes) return CloseNow();
       return Reject(408, "request_timeout",
-                    "the request line and headers did not arrive within " +
-                        std::to_string(options_.header_timeout_ms) + " ms");
+                    server_.stopping ? std::string("the server is shutting down and the request line and headers did "
+                                                   "not arrive in time; retry")
+                                     : "the request line and headers did not arrive within " +
+                                           std::to_string(options_.header_timeout_ms) + " ms");
     }
     if (IsEof(ec) || ec == asio::error::operation_aborted) return CloseNow();
     if (ec == http::error::header_limit) {
@@ -605,7 +606,11 @@ void HttpServer::Impl::ForEachSession(Fn fn) {
 
 void HttpServer::Impl::Accept() {
   acceptor.async_accept([this](ErrorCode ec, tcp::socket socket) {
-    if (stopping || ec == asio::error::operation_aborted) return;
+    if (ec == asio::error::operation_aborted) return;
+    if (stopping) {  // accepted before the listener closed: served
+      if (!ec) Admit(std::move(socket));
+      return;
+    }
     if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
         ec == asio::error::no_memory) {
       // Out of descriptors: let connections finish before accepting again.
@@ -695,26 +700,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   impl->options = options;
   impl->api = api;
 
-  // Connections need descriptors: raise the soft limit to the hard one, and
-  // keep a reserve for files, database connections and the pools.
-  impl->max_connections = options.max_connections;
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    if (limit.rlim_cur < limit.rlim_max) {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit(RLIMIT_NOFILE, &limit);
-      getrlimit(RLIMIT_NOFILE, &limit);
-    }
-    const size_t reserve = 128 + options.workers + options.store_workers + kMaxLingeringRefusals;
-    const size_t usable = limit.rlim_cur > reserve ? static_cast<size_t>(limit.rlim_cur) - reserve : 16;
-    if (impl->max_connections > usable) {
-      std::fprintf(stderr,
-                   "imi serve: warning: the open-file limit (%zu) leaves room for %zu connections; "
-                   "--max-connections lowered from %zu (raise the limit with ulimit -n)\n",
-                   static_cast<size_t>(limit.rlim_cur), usable, impl->max_connections);
-      impl->max_connections = usable;
-    }
-  }
+  impl->max_connections = ConnectionsTheDescriptorLimitAllows(
+      options.max_connections, 128 + options.workers + options.store_workers + kMaxLingeringRefusals);
 
   const std::string where = options.host + ":" + std::to_string(options.port);
   ErrorCode ec;
@@ -766,6 +753,15 @@ ShutdownReport HttpServer::Shutdown(std::chrono::milliseconds grace) {
   const Clock::time_point deadline = Clock::now() + grace;
   impl.stopping = true;
   asio::post(impl.io, [&impl] {
+    // Connections the kernel has completed are served, not reset: a client
+    // that connected before the signal gets its answer.
+    ErrorCode ec;
+    impl.acceptor.non_blocking(true, ec);
+    for (int i = 0; !ec && i < kMaxDrainAccepts; ++i) {
+      tcp::socket socket(impl.io);
+      impl.acceptor.accept(socket, ec);
+      if (!ec) impl.Admit(std::move(socket));
+    }
     ErrorCode ignored;
     impl.acceptor.close(ignored);
     impl.accept_retry.cancel();

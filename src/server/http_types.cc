@@ -1,5 +1,10 @@
 #include "server/http_types.h"
 
+#include <sys/resource.h>
+
+#include <cctype>
+#include <cstdio>
+
 namespace imi::server {
 
 std::string HttpRequest::Header(const std::string& lower_name) const {
@@ -58,6 +63,36 @@ void ParseRequestTarget(std::string_view target, std::string* path,
 std::string HttpRequest::Query(const std::string& name) const {
   auto it = query.find(name);
   return it == query.end() ? std::string() : it->second;
+}
+
+bool IsKnownHttpMethod(std::string_view method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+size_t ConnectionsTheDescriptorLimitAllows(size_t wanted, size_t reserve) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const size_t usable = limit.rlim_cur > reserve ? static_cast<size_t>(limit.rlim_cur) - reserve : 16;
+  if (wanted <= usable) return wanted;
+  std::fprintf(stderr,
+               "imi serve: warning: the open-file limit (%zu) leaves room for %zu connections; "
+               "--max-connections lowered from %zu (raise the limit with ulimit -n)\n",
+               static_cast<size_t>(limit.rlim_cur), usable, wanted);
+  return usable;
 }
 
 }  // namespace imi::server

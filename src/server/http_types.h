@@ -1,6 +1,7 @@
 #ifndef IMI_SERVER_HTTP_TYPES_H_
 #define IMI_SERVER_HTTP_TYPES_H_
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -40,6 +41,18 @@ void ParseRequestTarget(std::string_view target, std::string* path,
 
 // Percent-decodes `text`; with `plus_as_space`, '+' becomes ' '.
 std::string PercentDecode(std::string_view text, bool plus_as_space);
+
+// Whether `method` is one of HTTP/1.1's request methods (upper-case).
+bool IsKnownHttpMethod(std::string_view method);
+
+// `s` with ASCII letters lower-cased (header names).
+std::string AsciiLower(std::string_view s);
+
+// Connections need descriptors: raises the soft open-file limit to the hard
+// one and returns `wanted`, or fewer (with a warning on stderr) when the
+// limit minus `reserve` descriptors (files, database connections, pools)
+// leaves less room.
+size_t ConnectionsTheDescriptorLimitAllows(size_t wanted, size_t reserve);
 
 struct HttpResponse {
   int status = 200;

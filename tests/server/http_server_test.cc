@@ -329,5 +329,46 @@ TEST_F(HttpServerTest, ShutdownFinishesInFlightRequestsAndRefusesNewConnections)
   EXPECT_FALSE(late.connected());
 }
 
+TEST_F(HttpServerTest, ShutdownAnswersConnectionsMadeBeforeItWhoseRequestsComeJustAfter) {
+  StartServer();
+  // Some connections are accepted before the shutdown, the last ones are
+  // still in the kernel's queue: none has sent a byte yet.
+  std::vector<std::unique_ptr<testing::RawConnection>> early;
+  for (int c = 0; c < 8; ++c) {
+    early.push_back(std::make_unique<testing::RawConnection>(port_));
+    ASSERT_TRUE(early.back()->connected());
+    if (c == 5) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::thread shutdown([this] { server_->Shutdown(std::chrono::milliseconds(5000)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string body = json{{"texts", {"間に合った"}}}.dump();
+  for (auto& connection : early) {
+    ASSERT_TRUE(connection->Send("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  }
+  for (auto& connection : early) {
+    const RawResponse res = connection->Read();
+    EXPECT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(res.headers.count("connection") ? res.headers.at("connection") : "", "close");
+  }
+  shutdown.join();
+  testing::RawConnection late(port_);
+  EXPECT_FALSE(late.connected());
+}
+
+TEST_F(HttpServerTest, ShutdownClosesAConnectionThatSendsNothingAfterAShortWait) {
+  HttpServerOptions options;
+  options.header_timeout_ms = 60000;
+  StartServer(options);
+  testing::RawConnection silent(port_);
+  ASSERT_TRUE(silent.connected());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto start = std::chrono::steady_clock::now();
+  server_->Shutdown(std::chrono::milliseconds(30000));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "a silent connection held the shutdown";
+  EXPECT_EQ(silent.Read(1000).status, 0);
+}
+
 }  // namespace
 }  // namespace imi::server
