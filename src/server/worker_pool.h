@@ -13,14 +13,17 @@
 
 namespace imi::server {
 
-// A fixed number of threads running submitted tasks in submission order,
-// with at most `max_queued` tasks waiting. The transport runs Api::Handle on
+// Up to a fixed number of threads running submitted tasks in submission
+// order, with at most `max_queued` tasks waiting. One thread starts with
+// the pool, the others when work needs them (a task queued while none is
+// idle): a server with 64 workers does not pay for 64 threads before it
+// answers. The transport runs Api::Handle on
 // these, never on its I/O thread, and keeps store calls on a pool of their
 // own so a stalled store cannot take the threads other routes need.
 // Thread-safe.
 class WorkerPool {
  public:
-  // Starts `threads` threads (at least 1).
+  // A pool of at most `threads` threads (at least 1); one runs now.
   WorkerPool(size_t threads, size_t max_queued);
   // Stops and joins; blocks while a task is still running (a process that
   // must exit past a blocked task leaves with _exit instead).
@@ -28,7 +31,9 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Queues `task`; false when the queue is full or the pool stopped.
+  // Queues `task`, starting a thread when none is idle and the pool is
+  // below its size; false when the queue is full or the pool stopped (or
+  // no thread runs and none can be started).
   bool Submit(std::function<void()> task);
   // Refuses new tasks; queued ones still run.
   void Stop();
@@ -39,17 +44,20 @@ class WorkerPool {
   bool WaitIdle(std::chrono::steady_clock::time_point deadline);
   // Tasks running now.
   size_t busy() const;
-  size_t threads() const { return threads_.size(); }
+  // Threads started so far.
+  size_t threads() const;
 
  private:
   void Run();
 
+  const size_t max_threads_;
   const size_t max_queued_;
   mutable std::mutex mutex_;
   std::condition_variable work_;
   std::condition_variable idle_;
   std::deque<std::function<void()>> queue_;
   size_t running_ = 0;
+  size_t idle_threads_ = 0;  // started and not running a task
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
