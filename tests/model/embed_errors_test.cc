@@ -1,5 +1,7 @@
 // Each bad model or input gives one clear line and a non-zero exit from
 // `imi embed`, and the matching Status from the Embedder.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -29,12 +31,14 @@ struct CliRun {
 };
 
 CliRun RunEmbed(const std::string& model, const std::string& input, const std::string& extra = "") {
-  const fs::path in = fs::path(IMI_BINARY_DIR) / "tests/model/errors_input.txt";
+  // One file per process: ctest runs these tests concurrently.
+  const fs::path in = fs::path(IMI_BINARY_DIR) / ("tests/model/errors_input." + std::to_string(::getpid()) + ".txt");
   std::ofstream(in, std::ios::binary) << input;
   CliRun r;
   r.exit_code = testing::RunCommand(Imi() + " embed --model " + model + " --variant fp32 --threads 1 " + extra +
                                         " < " + in.string(),
                                     &r.out, true);
+  fs::remove(in);
   return r;
 }
 
