@@ -206,6 +206,9 @@ if [[ -n "${model}" && "${bake_cache}" == 1 ]]; then
   # digests of unbaked images only.
   bake_dir=/tmp/imi-bake-model
   mkdir -p "${bake_dir}"
+  # The model's files get their final mtime first: the cache's hash memos
+  # are keyed by size and mtime, so the image's first start finds them.
+  find "${out}/models/default" -exec touch -h -d "@${epoch}" {} +
   bake_env=(PATH=/usr/bin:/bin)
   [[ "${arch}" == arm64 ]] && bake_env+=("QEMU_LD_PREFIX=${sysroot}")
   # shellcheck disable=SC2016 # expanded by the inner shell

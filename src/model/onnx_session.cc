@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/content_hash_memo.h"
 #include "model/ort_cache.h"
 #include "model/onnx_runtime_info.h"
 
@@ -110,13 +111,18 @@ void OnnxSession::OpenWithCache(const OnnxSessionOptions& options, Impl* impl) {
     write_dir.clear();
   }
   std::string name;
+  FileContentHash model_hash;
   if (!search_dirs.empty() || !write_dir.empty()) {
+    // The model's hash comes from a memo beside the cached graph when the
+    // model file is unchanged (size and mtime), so a start does not read it.
     const auto hash_start = std::chrono::steady_clock::now();
-    Result<MappedFile> model = MappedFile::Open(options.model_path);
+    std::vector<std::string> memo_dirs = search_dirs;
+    if (!write_dir.empty()) memo_dirs.push_back(write_dir);
+    Result<FileContentHash> model = HashFileWithMemo(options.model_path, memo_dirs);
     if (model.ok()) {
-      name = OrtCacheFileName(fs::path(options.model_path).filename().string(),
-                              ContentHash64(model->data(), model->size()), model->size(), OnnxRuntimeVersion(),
-                              Architecture());
+      model_hash = *model;
+      name = OrtCacheFileName(fs::path(options.model_path).filename().string(), model->hash, model->size,
+                              OnnxRuntimeVersion(), Architecture());
     }
     load.hash_ms = MsSince(hash_start);
   }
@@ -134,6 +140,7 @@ void OnnxSession::OpenWithCache(const OnnxSessionOptions& options, Impl* impl) {
       impl->cached_graph = std::move(graph).value();
       load.cache_file = file;
       load.cache_hit = true;
+      WriteHashMemo(write_dir, model_hash);  // a cache from before memos: the next start skips the hash
       return;
     } catch (const std::exception& e) {
       load.cache_note = std::string("cached graph ") + file + " unusable: " + e.what();
@@ -170,6 +177,7 @@ void OnnxSession::OpenWithCache(const OnnxSessionOptions& options, Impl* impl) {
     return;
   }
   load.cache_file = file;
+  WriteHashMemo(write_dir, model_hash);
 }
 OnnxSession::~OnnxSession() = default;
 
