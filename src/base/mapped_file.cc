@@ -34,7 +34,7 @@ uint64_t LoadWord(const uint8_t* p) {
 
 }  // namespace
 
-Result<MappedFile> MappedFile::Open(const std::string& path) {
+Result<MappedFile> MappedFile::Open(const std::string& path, bool populate) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound("no file at " + path);
@@ -45,7 +45,7 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
     ::close(fd);
     return Status::Internal("cannot map " + path + ": empty or unreadable");
   }
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) return Status::Internal("cannot map " + path + ": " + std::strerror(errno));
   MappedFile file;

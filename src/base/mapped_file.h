@@ -15,8 +15,10 @@ namespace imi {
 class MappedFile {
  public:
   // NotFound when the file is missing; Internal when it is empty or cannot
-  // be mapped.
-  static Result<MappedFile> Open(const std::string& path);
+  // be mapped. With `populate`, every page is mapped now (MAP_POPULATE: one
+  // call instead of a page fault per page later, for files that will be
+  // read throughout).
+  static Result<MappedFile> Open(const std::string& path, bool populate = false);
   MappedFile() = default;
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;

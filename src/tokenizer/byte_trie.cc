@@ -79,14 +79,15 @@ void ByteTrie::Build() {
     edges_[p.edges_begin + p.edges_count++] = Edge{byte_of[child], static_cast<int32_t>(child)};
   }
   nodes_.shrink_to_fit();
+  PointAtOwned();
   pending_.clear();
   pending_.shrink_to_fit();
   key_bytes_.clear();
   key_bytes_.shrink_to_fit();
 }
 
-bool ByteTrie::AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges,
-                           const std::array<int32_t, 256>& root_next, int32_t value_limit) {
+bool ByteTrie::Valid(std::span<const Node> nodes, std::span<const Edge> edges,
+                     const std::array<int32_t, 256>& root_next, int32_t value_limit) {
   if (nodes.empty() || nodes.size() > static_cast<size_t>(INT32_MAX)) return false;
   const auto node_count = static_cast<int64_t>(nodes.size());
   for (int32_t next : root_next) {
@@ -99,11 +100,37 @@ bool ByteTrie::AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges,
   for (const Edge& e : edges) {
     if (e.child <= 0 || e.child >= node_count) return false;
   }
+  return true;
+}
+
+bool ByteTrie::AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges,
+                           const std::array<int32_t, 256>& root_next, int32_t value_limit) {
+  if (!Valid(nodes, edges, root_next, value_limit)) return false;
   nodes_ = std::move(nodes);
   edges_ = std::move(edges);
   root_next_ = root_next;
   pending_.clear();
   key_bytes_.clear();
+  PointAtOwned();
+  return true;
+}
+
+bool ByteTrie::AssignBorrowed(std::span<const Node> nodes, std::span<const Edge> edges,
+                              const std::array<int32_t, 256>& root_next, int32_t value_limit,
+                              std::shared_ptr<const void> keep) {
+  if (!Valid(nodes, edges, root_next, value_limit)) return false;
+  nodes_.clear();
+  nodes_.shrink_to_fit();
+  edges_.clear();
+  edges_.shrink_to_fit();
+  root_next_ = root_next;
+  pending_.clear();
+  key_bytes_.clear();
+  node_data_ = nodes.data();
+  node_count_ = nodes.size();
+  edge_data_ = edges.data();
+  edge_count_ = edges.size();
+  borrowed_from_ = std::move(keep);
   return true;
 }
 

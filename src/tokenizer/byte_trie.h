@@ -2,8 +2,11 @@
 #define IMI_TOKENIZER_BYTE_TRIE_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +15,9 @@ namespace imi::tokenizer {
 
 // A read-only byte trie mapping keys to non-negative values, built once.
 // Root edges use a dense table; other nodes keep their edges sorted.
-// Immutable after Build; thread-safe for look-ups.
+// Immutable after Build; thread-safe for look-ups. Its arrays are its own,
+// or borrowed from storage it keeps alive (AssignBorrowed: a mapped cache
+// file). Movable, not copyable.
 class ByteTrie {
  public:
   // One node: the value of the key ending here (-1: none) and its edges
@@ -27,6 +32,12 @@ class ByteTrie {
     uint8_t byte;
     int32_t child;
   };
+
+  ByteTrie() { PointAtOwned(); }
+  ByteTrie(ByteTrie&&) noexcept = default;
+  ByteTrie& operator=(ByteTrie&&) noexcept = default;
+  ByteTrie(const ByteTrie&) = delete;
+  ByteTrie& operator=(const ByteTrie&) = delete;
 
   // Adds `key` with `value` (a later Insert of the same key overwrites).
   // Only valid before Build().
@@ -44,21 +55,25 @@ class ByteTrie {
   // lie inside `edges`. False (and the trie untouched) when a check fails.
   bool AssignBuilt(std::vector<Node> nodes, std::vector<Edge> edges, const std::array<int32_t, 256>& root_next,
                    int32_t value_limit);
+  // The same checks, but the arrays are used where they are (not copied):
+  // `keep` owns the storage they live in and is held as long as the trie.
+  bool AssignBorrowed(std::span<const Node> nodes, std::span<const Edge> edges,
+                      const std::array<int32_t, 256>& root_next, int32_t value_limit, std::shared_ptr<const void> keep);
 
   // The built trie's arrays (for a cache; see AssignBuilt).
-  const std::vector<Node>& nodes() const { return nodes_; }
-  const std::vector<Edge>& edges() const { return edges_; }
+  std::span<const Node> nodes() const { return {node_data_, node_count_}; }
+  std::span<const Edge> edges() const { return {edge_data_, edge_count_}; }
   const std::array<int32_t, 256>& root_next() const { return root_next_; }
 
   // The value of exactly `key` (the last Insert of it), if any. After Build.
   std::optional<int32_t> Find(std::string_view key) const {
-    if (key.empty()) return nodes_[0].value >= 0 ? std::optional<int32_t>(nodes_[0].value) : std::nullopt;
+    if (key.empty()) return node_data_[0].value >= 0 ? std::optional<int32_t>(node_data_[0].value) : std::nullopt;
     int32_t node = root_next_[static_cast<unsigned char>(key[0])];
     for (size_t i = 1; node >= 0 && i < key.size(); ++i) {
-      node = Child(nodes_[node], static_cast<unsigned char>(key[i]));
+      node = Child(node_data_[node], static_cast<unsigned char>(key[i]));
     }
-    if (node < 0 || nodes_[node].value < 0) return std::nullopt;
-    return nodes_[node].value;
+    if (node < 0 || node_data_[node].value < 0) return std::nullopt;
+    return node_data_[node].value;
   }
 
   // Calls fn(length, value) for every key that is a prefix of `text`, in
@@ -69,7 +84,7 @@ class ByteTrie {
     int32_t node = root_next_[static_cast<unsigned char>(text[0])];
     size_t i = 1;
     while (node >= 0) {
-      const Node& n = nodes_[node];
+      const Node& n = node_data_[node];
       if (n.value >= 0) fn(i, n.value);
       if (i == text.size()) return;
       node = Child(n, static_cast<unsigned char>(text[i]));
@@ -79,7 +94,7 @@ class ByteTrie {
 
  private:
   int32_t Child(const Node& n, uint8_t byte) const {
-    const Edge* e = edges_.data() + n.edges_begin;
+    const Edge* e = edge_data_ + n.edges_begin;
     const Edge* end = e + n.edges_count;
     if (n.edges_count <= 8) {
       for (; e != end; ++e) {
@@ -95,7 +110,17 @@ class ByteTrie {
         end = mid;
       }
     }
-    return (e != edges_.data() + n.edges_begin + n.edges_count && e->byte == byte) ? e->child : -1;
+    return (e != edge_data_ + n.edges_begin + n.edges_count && e->byte == byte) ? e->child : -1;
+  }
+
+  static bool Valid(std::span<const Node> nodes, std::span<const Edge> edges,
+                    const std::array<int32_t, 256>& root_next, int32_t value_limit);
+  void PointAtOwned() {
+    node_data_ = nodes_.data();
+    node_count_ = nodes_.size();
+    edge_data_ = edges_.data();
+    edge_count_ = edges_.size();
+    borrowed_from_.reset();
   }
 
   // Build-time: the keys in insertion order, their bytes in one arena.
@@ -109,6 +134,13 @@ class ByteTrie {
   std::vector<Node> nodes_{Node{}};  // node 0 is the root
   std::vector<Edge> edges_;
   std::array<int32_t, 256> root_next_{};
+  // What look-ups read: nodes_/edges_, or borrowed arrays (moving a vector
+  // keeps its buffer, so the defaulted moves keep these valid).
+  const Node* node_data_ = nullptr;
+  size_t node_count_ = 0;
+  const Edge* edge_data_ = nullptr;
+  size_t edge_count_ = 0;
+  std::shared_ptr<const void> borrowed_from_;
 };
 
 }  // namespace imi::tokenizer

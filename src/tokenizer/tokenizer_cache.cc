@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <filesystem>
 #include <type_traits>
 #include <utility>
@@ -14,6 +15,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/content_hash_memo.h"
 #include "base/mapped_file.h"
 #include "tokenizer/byte_trie.h"
 #include "tokenizer/hf_tokenizer.h"
@@ -153,7 +155,8 @@ Result<std::string> EncodeTokenizerCache(const TokenizerCacheKey& key, nlohmann:
 
 Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, size_t size,
                                                         const TokenizerCacheKey* expected,
-                                                        std::string_view source_name) {
+                                                        std::string_view source_name,
+                                                        std::shared_ptr<const void> keep) {
   if (size < kHeaderSize + 8) return Corrupt("shorter than its header");
   if (std::memcmp(data, kMagic, sizeof(kMagic)) != 0) return Corrupt("not a tokenizer cache file");
   Reader r(data + sizeof(kMagic));
@@ -189,26 +192,45 @@ Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, siz
 
   Reader body(data + kHeaderSize);
   const std::string_view json(reinterpret_cast<const char*>(body.Take(json_size)), json_size);
+  const char* piece_data = reinterpret_cast<const char*>(body.Take(piece_bytes));
+  const uint8_t* offset_bytes = body.Take((pieces + 1) * 4);
+  const uint8_t* score_bytes = body.Take(pieces * 8);
+  // In place (with a keeper, from 8-byte aligned bytes: every section is
+  // 8-byte aligned, and the trie's edges are stored in ByteTrie::Edge's
+  // layout: byte, 3 zero bytes, child), or copied.
+  const bool in_place = keep != nullptr && reinterpret_cast<uintptr_t>(data) % 8 == 0;
   UnigramModel::Vocab vocab;
-  vocab.pieces.assign(reinterpret_cast<const char*>(body.Take(piece_bytes)), piece_bytes);
-  vocab.offsets.resize(pieces + 1);
-  std::memcpy(vocab.offsets.data(), body.Take((pieces + 1) * 4), (pieces + 1) * 4);
-  vocab.scores.resize(pieces);
-  std::memcpy(vocab.scores.data(), body.Take(pieces * 8), pieces * 8);
+  if (in_place) {
+    vocab.Borrow({piece_data, piece_bytes}, {reinterpret_cast<const uint32_t*>(offset_bytes), pieces + 1},
+                 {reinterpret_cast<const double*>(score_bytes), pieces}, keep);
+  } else {
+    std::vector<uint32_t> offsets(pieces + 1);
+    std::memcpy(offsets.data(), offset_bytes, (pieces + 1) * 4);
+    std::vector<double> scores(pieces);
+    std::memcpy(scores.data(), score_bytes, pieces * 8);
+    vocab.Assign(std::vector<char>(piece_data, piece_data + piece_bytes), std::move(offsets), std::move(scores));
+  }
   std::array<int32_t, 256> root_next{};
   std::memcpy(root_next.data(), body.Take(256 * 4), 256 * 4);
-  std::vector<ByteTrie::Node> node_array(nodes);
-  std::memcpy(node_array.data(), body.Take(nodes * 12), nodes * 12);
-  std::vector<ByteTrie::Edge> edge_array(edges);
+  const uint8_t* node_bytes = body.Take(nodes * 12);
   const uint8_t* edge_bytes = body.Take(edges * 8);
-  for (uint64_t i = 0; i < edges; ++i) {
-    edge_array[i].byte = edge_bytes[i * 8];
-    std::memcpy(&edge_array[i].child, edge_bytes + i * 8 + 4, 4);
+  bool trie_ok = false;
+  if (in_place) {
+    trie_ok = vocab.trie.AssignBorrowed({reinterpret_cast<const ByteTrie::Node*>(node_bytes), nodes},
+                                        {reinterpret_cast<const ByteTrie::Edge*>(edge_bytes), edges}, root_next,
+                                        static_cast<int32_t>(pieces), std::move(keep));
+  } else {
+    std::vector<ByteTrie::Node> node_array(nodes);
+    std::memcpy(node_array.data(), node_bytes, nodes * 12);
+    std::vector<ByteTrie::Edge> edge_array(edges);
+    for (uint64_t i = 0; i < edges; ++i) {
+      edge_array[i].byte = edge_bytes[i * 8];
+      std::memcpy(&edge_array[i].child, edge_bytes + i * 8 + 4, 4);
+    }
+    trie_ok = vocab.trie.AssignBuilt(std::move(node_array), std::move(edge_array), root_next,
+                                     static_cast<int32_t>(pieces));
   }
-  if (!vocab.trie.AssignBuilt(std::move(node_array), std::move(edge_array), root_next,
-                              static_cast<int32_t>(pieces))) {
-    return Corrupt("the vocabulary's trie points outside its arrays");
-  }
+  if (!trie_ok) return Corrupt("the vocabulary's trie points outside its arrays");
 
   try {
     Result<nlohmann::json> root = ParseTokenizerJson(json, source_name);
@@ -237,22 +259,31 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
   *info = TokenizerCacheInfo{};
   if (read_dirs.empty() && write_dir.empty()) return Tokenizer::FromFile(path);
   IMI_ASSIGN_OR_RETURN(const std::string file, ResolveTokenizerFile(path));
-  Result<MappedFile> source = MappedFile::Open(file);
-  if (!source.ok()) return Tokenizer::FromFile(file);  // FromFile's own message (e.g. an empty file)
-  const std::string_view json(reinterpret_cast<const char*>(source->data()), source->size());
-  const TokenizerCacheKey key = TokenizerCacheKeyOf(json);
+  // The key comes from a memo beside the cache when tokenizer.json is
+  // unchanged (size and mtime): a hit does not read tokenizer.json at all.
+  std::vector<std::string> memo_dirs = read_dirs;
+  if (!write_dir.empty()) memo_dirs.push_back(write_dir);
+  Result<FileContentHash> hashed = HashFileWithMemo(file, memo_dirs);
+  if (!hashed.ok() || hashed->size == 0) return Tokenizer::FromFile(file);  // FromFile's own message
+  const TokenizerCacheKey key{hashed->hash, hashed->size};
   const std::string name = TokenizerCacheFileName(fs::path(file).filename().string(), key);
 
   std::error_code ec;
   for (const std::string& dir : read_dirs) {
     const std::string cache_file = (fs::path(dir) / name).string();
     if (!fs::exists(cache_file, ec)) continue;
-    Result<MappedFile> cached = MappedFile::Open(cache_file);
-    Result<std::unique_ptr<Tokenizer>> tokenizer =
-        cached.ok() ? DecodeTokenizerCache(cached->data(), cached->size(), &key, file)
-                    : Result<std::unique_ptr<Tokenizer>>(cached.status());
+    // Populated: the checksum reads every page anyway, and one call maps
+    // them for less than a fault per page would cost. The vocabulary is
+    // used in place from the mapping, which the tokenizer keeps.
+    Result<MappedFile> cached = MappedFile::Open(cache_file, /*populate=*/true);
+    Result<std::unique_ptr<Tokenizer>> tokenizer = [&]() -> Result<std::unique_ptr<Tokenizer>> {
+      if (!cached.ok()) return cached.status();
+      auto mapping = std::make_shared<const MappedFile>(std::move(cached).value());
+      return DecodeTokenizerCache(mapping->data(), mapping->size(), &key, file, mapping);
+    }();
     if (tokenizer.ok()) {
       info->hit = true;
+      WriteHashMemo(write_dir, *hashed);  // a cache from before memos: the next start skips the hash
       info->file = cache_file;
       return tokenizer;
     }
@@ -261,6 +292,12 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
     Log("tokenizer", info->note);
   }
 
+  Result<MappedFile> source = MappedFile::Open(file);
+  if (!source.ok()) return Tokenizer::FromFile(file);  // FromFile's own message (e.g. an empty file)
+  const std::string_view json(reinterpret_cast<const char*>(source->data()), source->size());
+  if (TokenizerCacheKeyOf(json).content_hash != key.content_hash || json.size() != key.size) {
+    return Tokenizer::FromFile(file);  // changed while loading: parse it, cache nothing
+  }
   IMI_ASSIGN_OR_RETURN(nlohmann::json root, ParseTokenizerJson(json, file));
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, BuildTokenizer(root, nullptr, file));
   if (write_dir.empty()) return tokenizer;
@@ -274,6 +311,7 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
   }
   if (written.ok()) {
     info->written = true;
+    WriteHashMemo(write_dir, *hashed);
     info->file = cache_file;
   } else {
     info->note = "tokenizer cache not written to " + write_dir + ": " + written.message();

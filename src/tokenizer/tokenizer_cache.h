@@ -58,10 +58,13 @@ Result<std::string> EncodeTokenizerCache(const TokenizerCacheKey& key, nlohmann:
 // are truncated, corrupt, of another format version or byte order, or for
 // another tokenizer.json; never reads outside the bytes, never allocates
 // more than about their size. `source_name` names the tokenizer in
-// messages.
+// messages. With `keep` (which must own `data`, 8-byte aligned, e.g. a
+// mapped file), the vocabulary trie is used in place and `keep` is held as
+// long as the tokenizer; without it everything is copied.
 Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, size_t size,
                                                         const TokenizerCacheKey* expected,
-                                                        std::string_view source_name);
+                                                        std::string_view source_name,
+                                                        std::shared_ptr<const void> keep = nullptr);
 
 // How LoadTokenizerCached went.
 struct TokenizerCacheInfo {

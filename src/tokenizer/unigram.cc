@@ -34,6 +34,44 @@ std::string ByteToken(uint8_t byte) {
 
 }  // namespace
 
+void UnigramModel::Vocab::Sync() {
+  pieces = std::string_view(own_pieces_.data(), own_pieces_.size());
+  offsets = own_offsets_;
+  scores = own_scores_;
+  keep_.reset();
+}
+
+void UnigramModel::Vocab::Reserve(size_t n) {
+  own_offsets_.reserve(n + 1);
+  own_scores_.reserve(n);
+}
+
+void UnigramModel::Vocab::Append(std::string_view piece, double score) {
+  own_pieces_.insert(own_pieces_.end(), piece.begin(), piece.end());
+  own_offsets_.push_back(static_cast<uint32_t>(own_pieces_.size()));
+  own_scores_.push_back(score);
+  Sync();
+}
+
+void UnigramModel::Vocab::Assign(std::vector<char> pieces_bytes, std::vector<uint32_t> piece_offsets,
+                                 std::vector<double> piece_scores) {
+  own_pieces_ = std::move(pieces_bytes);
+  own_offsets_ = std::move(piece_offsets);
+  own_scores_ = std::move(piece_scores);
+  Sync();
+}
+
+void UnigramModel::Vocab::Borrow(std::string_view pieces_bytes, std::span<const uint32_t> piece_offsets,
+                                 std::span<const double> piece_scores, std::shared_ptr<const void> keep) {
+  own_pieces_ = {};
+  own_offsets_ = {};
+  own_scores_ = {};
+  pieces = pieces_bytes;
+  offsets = piece_offsets;
+  scores = piece_scores;
+  keep_ = std::move(keep);
+}
+
 Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::json& model) {
   auto vocab = model.find("vocab");
   if (vocab == model.end() || !vocab->is_array()) {
@@ -41,8 +79,7 @@ Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::jso
                                    ": \"vocab\" must be a list of [piece, score] pairs");
   }
   Vocab flat;
-  flat.scores.reserve(vocab->size());
-  flat.offsets.reserve(vocab->size() + 1);
+  flat.Reserve(vocab->size());
   for (const nlohmann::json& entry : *vocab) {
     if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number()) {
       return Status::InvalidArgument(std::string(kWhat) + ": vocab entry " + std::to_string(flat.size()) +
@@ -58,9 +95,7 @@ Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::jso
       return Status::InvalidArgument(std::string(kWhat) + ": the vocabulary is larger than 4 GiB");
     }
     flat.trie.Insert(piece, id);
-    flat.pieces.append(piece);
-    flat.offsets.push_back(static_cast<uint32_t>(flat.pieces.size()));
-    flat.scores.push_back(score);
+    flat.Append(piece, score);
   }
   flat.trie.Build();
   auto result = std::make_unique<UnigramModel>();

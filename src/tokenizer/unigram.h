@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -27,16 +28,38 @@ class UnigramModel final : public Model {
   // token -> id map) and answers both the Viterbi prefix search and the
   // exact look-ups of TokenToId. The binary tokenizer cache
   // (tokenizer/tokenizer_cache.h) stores exactly these arrays.
+  // The arrays are the Vocab's own (Append, Assign) or borrowed from
+  // storage a keeper owns (Borrow: a mapped cache file). Movable only.
   struct Vocab {
-    std::string pieces;
-    std::vector<uint32_t> offsets{0};
-    std::vector<double> scores;
+    std::string_view pieces;
+    std::span<const uint32_t> offsets;
+    std::span<const double> scores;
     ByteTrie trie;
 
+    Vocab() { Sync(); }
+    Vocab(Vocab&&) noexcept = default;
+    Vocab& operator=(Vocab&&) noexcept = default;
+
     size_t size() const { return scores.size(); }
-    std::string_view Piece(size_t id) const {
-      return std::string_view(pieces).substr(offsets[id], offsets[id + 1] - offsets[id]);
-    }
+    std::string_view Piece(size_t id) const { return pieces.substr(offsets[id], offsets[id + 1] - offsets[id]); }
+    // Room for `n` pieces of the vocabulary's own.
+    void Reserve(size_t n);
+    // Adds a piece to the vocabulary's own arrays (not to the trie).
+    void Append(std::string_view piece, double score);
+    // Takes these arrays as the vocabulary's own.
+    void Assign(std::vector<char> pieces_bytes, std::vector<uint32_t> piece_offsets, std::vector<double> piece_scores);
+    // Uses arrays that live elsewhere; `keep` owns them and is held.
+    void Borrow(std::string_view pieces_bytes, std::span<const uint32_t> piece_offsets,
+                std::span<const double> piece_scores, std::shared_ptr<const void> keep);
+
+   private:
+    // Points the views at the own arrays (a moved vector keeps its buffer,
+    // so the defaulted moves keep the views valid).
+    void Sync();
+    std::vector<char> own_pieces_;
+    std::vector<uint32_t> own_offsets_{0};
+    std::vector<double> own_scores_;
+    std::shared_ptr<const void> keep_;
   };
 
   // Builds from the "model" object ({"vocab": [[piece, score], ...],
