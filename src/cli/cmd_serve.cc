@@ -155,9 +155,14 @@ Status LoadModel(const ServeFlags& flags, server::Api* api, Clock::time_point st
   config.ort_cache = flags.ort_cache;
   IMI_ASSIGN_OR_RETURN(std::unique_ptr<model::Embedder> embedder, model::Embedder::Load(config));
   // Warm-up: the first runs allocate ONNX Runtime's arenas and kernels, so
-  // the first request is not the slow one (a few ms for a short and a longer text).
+  // the first request is not the slow one (a few ms for a short, a longer
+  // and a paragraph-long text: the arena then holds what typical requests
+  // need, already paged in).
   const Clock::time_point warmup_start = Clock::now();
-  for (const char* text : {"warm up", "ウォームアップのための少し長めの日本語の文です。"}) {
+  for (const char* text :
+       {"warm up", "ウォームアップのための少し長めの日本語の文です。",
+        "ウォームアップのための少し長めの日本語の文です。市役所の窓口は平日の午前八時半から午後五時まで開いています。"
+        "ごみの収集日は地区ごとに異なりますので、お住まいの地区のカレンダーをご確認ください。"}) {
     IMI_ASSIGN_OR_RETURN(model::EncodedInput input, embedder->Encode(text, {}));
     IMI_ASSIGN_OR_RETURN(auto vectors, embedder->Infer({&input}, {}));
     (void)vectors;
