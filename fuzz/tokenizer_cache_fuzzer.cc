@@ -5,6 +5,8 @@
 //      tokenizer (every 3 bytes: a 16-bit offset and a byte to xor there),
 //   2: the same edits without fixing the checksum,
 //   3: the valid file cut at a 16-bit length;
+// its bit 2 decodes in place (the vocabulary borrowed from the bytes, as
+// from a mapped file) instead of copying;
 // the trailing checksum is recomputed (except in mode 2) so that the
 // reader's structural checks, not only the checksum, meet the input. The
 // reader must return a Status or a tokenizer, never crash or read outside
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -99,11 +102,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (mode == 1) Reseal(&bytes);
   }
   // The reader gets exactly the bytes (a heap copy of that size, so that
-  // AddressSanitizer sees any read past them).
-  auto* exact = new uint8_t[bytes.size() + 1];
-  std::memcpy(exact, bytes.data(), bytes.size());
-  auto tokenizer = imi::tokenizer::DecodeTokenizerCache(exact, bytes.size(), nullptr, "fuzz.json");
-  delete[] exact;
+  // AddressSanitizer sees any read past them); in place, the tokenizer keeps
+  // them.
+  std::shared_ptr<uint8_t[]> exact(new uint8_t[bytes.size() + 1]);
+  std::memcpy(exact.get(), bytes.data(), bytes.size());
+  const bool in_place = (data[0] & 4) != 0;
+  auto tokenizer = imi::tokenizer::DecodeTokenizerCache(exact.get(), bytes.size(), nullptr, "fuzz.json",
+                                                        in_place ? exact : nullptr);
+  exact.reset();
   if (!tokenizer.ok()) {
     Check(!tokenizer.status().message().empty());
     return 0;

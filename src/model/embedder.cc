@@ -74,24 +74,33 @@ Result<std::unique_ptr<Embedder>> Embedder::Load(const EmbedderConfig& config) {
     cache_write_dir = config.ort_cache;
   }
   // The tokenizer loads on a thread of its own while ONNX Runtime builds the
-  // session: a start with two CPUs is ready sooner (the future is waited
-  // for on every path out of here).
+  // session when that costs little memory (a small tokenizer.json, or one
+  // its cache will serve): a start with two CPUs is ready sooner. A large
+  // tokenizer.json without a cache builds a JSON DOM of ~200 MB; that one
+  // loads first, alone, so its peak does not add to the session's.
   tokenizer::TokenizerCacheInfo tokenizer_cache;
-  std::future<Result<std::unique_ptr<tokenizer::Tokenizer>>> tokenizer_load =
-      std::async(std::launch::async, [&]() -> Result<std::unique_ptr<tokenizer::Tokenizer>> {
-        auto loaded = tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_read_dirs, cache_write_dir,
-                                                     &tokenizer_cache);
-        info.tokenizer_ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tokenizer_start).count();
-        return loaded;
-      });
+  auto load_tokenizer = [&]() -> Result<std::unique_ptr<tokenizer::Tokenizer>> {
+    auto loaded =
+        tokenizer::LoadTokenizerCached(dir.tokenizer_path, cache_read_dirs, cache_write_dir, &tokenizer_cache);
+    info.tokenizer_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tokenizer_start).count();
+    return loaded;
+  };
+  std::future<Result<std::unique_ptr<tokenizer::Tokenizer>>> tokenizer_load;
+  if (tokenizer::TokenizerLoadIsLight(dir.tokenizer_path, cache_read_dirs)) {
+    tokenizer_load = std::async(std::launch::async, load_tokenizer);  // waited for on every path out
+  } else {
+    IMI_ASSIGN_OR_RETURN(e->tokenizer_, load_tokenizer());
+  }
   OnnxSessionOptions so;
   so.model_path = model_path;
   so.intra_op_threads = config.threads;
   so.output_name = config.output_name;
   so.cache = config.ort_cache;
   Result<std::unique_ptr<OnnxSession>> session = OnnxSession::Open(so);
-  IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer_load.get());
+  if (tokenizer_load.valid()) {
+    IMI_ASSIGN_OR_RETURN(e->tokenizer_, tokenizer_load.get());
+  }
   IMI_ASSIGN_OR_RETURN(e->session_, std::move(session));
   // The tokenizer.json's padding side, when it configures padding, wins
   // over tokenizer_config.json's (as in transformers).

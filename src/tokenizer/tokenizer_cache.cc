@@ -41,6 +41,8 @@ constexpr char kMagic[8] = {'I', 'M', 'I', 'T', 'O', 'K', 'C', '\0'};
 constexpr uint32_t kByteOrder = 0x01020304;
 constexpr uint32_t kUnigramKind = 1;
 constexpr size_t kHeaderSize = 64;
+// A tokenizer.json up to this size loads with a modest JSON DOM.
+constexpr uintmax_t kLightTokenizerBytes = 4 << 20;
 
 static_assert(sizeof(ByteTrie::Node) == 12 && std::is_trivially_copyable_v<ByteTrie::Node>);
 static_assert(sizeof(ByteTrie::Edge) == 8 && offsetof(ByteTrie::Edge, child) == 4);
@@ -249,6 +251,23 @@ Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, siz
   } catch (const std::exception& e) {
     return Corrupt(e.what());
   }
+}
+
+bool TokenizerLoadIsLight(const std::string& path, const std::vector<std::string>& read_dirs) {
+  Result<std::string> file = ResolveTokenizerFile(path);
+  if (!file.ok()) return true;  // the load fails at once
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(*file, ec);
+  if (ec) return true;
+  if (size <= kLightTokenizerBytes) return true;
+  Result<FileContentHash> hashed = HashFileWithMemo(*file, read_dirs);
+  if (!hashed.ok() || !hashed->remembered) return false;  // no memo: hashing it is not light either
+  const std::string name =
+      TokenizerCacheFileName(fs::path(*file).filename().string(), TokenizerCacheKey{hashed->hash, hashed->size});
+  for (const std::string& dir : read_dirs) {
+    if (fs::is_regular_file(fs::path(dir) / name, ec)) return true;
+  }
+  return false;
 }
 
 Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,

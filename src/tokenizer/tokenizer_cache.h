@@ -66,6 +66,12 @@ Result<std::unique_ptr<Tokenizer>> DecodeTokenizerCache(const uint8_t* data, siz
                                                         std::string_view source_name,
                                                         std::shared_ptr<const void> keep = nullptr);
 
+// Whether LoadTokenizerCached(path, read_dirs, ...) will need little
+// memory: the tokenizer.json is at most 4 MiB, or its hash memo and a cache
+// file for it are in `read_dirs` (found without reading the JSON). False
+// when in doubt (then the load builds a JSON DOM of the whole file).
+bool TokenizerLoadIsLight(const std::string& path, const std::vector<std::string>& read_dirs);
+
 // How LoadTokenizerCached went.
 struct TokenizerCacheInfo {
   bool hit = false;      // loaded from the cache file

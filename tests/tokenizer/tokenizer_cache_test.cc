@@ -322,6 +322,28 @@ TEST(TokenizerCacheFileTest, AChangedTokenizerJsonGetsItsOwnCacheFile) {
   }
 }
 
+TEST(TokenizerCacheFileTest, ALargeTokenizerLoadsLightOnlyWhenItsMemoAndCacheAreThere) {
+  if (!fs::exists(kUnigram)) GTEST_SKIP() << "shared tokenizer missing: " << kUnigram;
+  ScratchDir dir("light");
+  const std::string cache = (fs::path(dir.str()) / "cache").string();
+  EXPECT_TRUE(TokenizerLoadIsLight(kUnigram.string(), {cache})) << "2.6 MB: a modest JSON DOM";
+  // Over 4 MiB: the shared vocabulary and 120k more pieces.
+  nlohmann::json root = nlohmann::json::parse(ReadBytes(kUnigram.string()));
+  for (int i = 0; i < 120000; ++i) root["model"]["vocab"].push_back({"\u2581extra" + std::to_string(i), -30.0});
+  const fs::path large = fs::path(dir.str()) / "tokenizer.json";
+  ASSERT_TRUE(WriteFileAtomically(large.string(), root.dump()).ok());
+  ASSERT_GT(fs::file_size(large), 4u << 20);
+  EXPECT_FALSE(TokenizerLoadIsLight(large.string(), {cache})) << "no cache yet";
+  TokenizerCacheInfo info;
+  ASSERT_TRUE(LoadAndWrite(large.string(), cache, &info).ok());
+  ASSERT_TRUE(info.written);
+  EXPECT_TRUE(TokenizerLoadIsLight(large.string(), {"/nonexistent", cache}));
+  EXPECT_FALSE(TokenizerLoadIsLight(large.string(), {})) << "no cache directory";
+  // The cache gone, the memo alone is not enough.
+  fs::remove(info.file);
+  EXPECT_FALSE(TokenizerLoadIsLight(large.string(), {cache}));
+}
+
 TEST(TokenizerCacheFileTest, AnUnwritableCacheDirectoryIsANoteNotAnError) {
   if (!fs::exists(kUnigram)) GTEST_SKIP() << "shared tokenizer missing: " << kUnigram;
   ScratchDir dir("unwritable");
