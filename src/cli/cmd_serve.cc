@@ -371,9 +371,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       "documents and semantic search under /collections (--store DIR or --pg DSN).\n"
       "Environment (flags win): MODEL_PATH, TOKENIZER_PATH, MAX_LENGTH, PORT, HOST.\n"
       "Memory (peak RSS, measured: docs/deploy.md): 12-layer 384-wide models with a 250k vocabulary "
-      "(paraphrase-multilingual-MiniLM-L12-v2, multilingual-e5-small) INT8 180-330 MB at ready, 329 MB with 10 "
-      "concurrent 32-text requests; FP32 515 MB at ready, 925 MB under that load; a start that writes the graph "
-      "cache (--ort-cache write) INT8 590 MB, FP32 2 GB. bge-m3 (24 layers, 1024 wide, estimated) INT8 ~1.2 GB, "
+      "(paraphrase-multilingual-MiniLM-L12-v2, multilingual-e5-small) INT8 145 MB at ready from the caches (330 "
+      "without), 330 MB with 10 concurrent 32-text requests; FP32 280 MB at ready from the caches, 950 MB under that "
+      "load; a start that writes the caches (--ort-cache write) INT8 610 MB, FP32 2 GB. bge-m3 (24 layers, 1024 wide, estimated) INT8 ~1.2 GB, "
       "FP32 ~2.5 GB.");
   cmd->add_option("--model", flags->model, "Model directory (sentence-transformers layout) or .onnx file [MODEL_PATH]");
   cmd->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or its directory, for a bare .onnx [TOKENIZER_PATH]");
