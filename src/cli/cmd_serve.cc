@@ -227,9 +227,10 @@ int RunServe(const ServeFlags& given) {
   // which blocks are mapped (and unmapped on free) rises to 32 MB, so the
   // JSON of the next large bodies stays in the heap. Two arenas and a fixed
   // 1 MB threshold: the hostile suite's 64 concurrent 1.9 MB junk bodies
-  // peak at 350-365 MB (10 runs) instead of 426-602 MB; throughput at 10
+  // peak at 350-428 MB (16 runs) instead of 408-602 MB; throughput at 10
   // connections x 32 texts was within run-to-run noise (bench/README,
-  // "Memory per request"). MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ win.
+  // "glibc arenas and the mmap threshold"). MALLOC_ARENA_MAX /
+  // MALLOC_MMAP_THRESHOLD_ in the environment win.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 1 << 20);
   ServeFlags flags = given;

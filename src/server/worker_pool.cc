@@ -30,9 +30,8 @@ bool WorkerPool::Submit(std::function<void()> task) {
       threads_.emplace_back([this] { Run(); });
       ++idle_threads_;
     } catch (const std::system_error&) {
-      // No thread could start (e.g. a thread limit): the running ones take
-      // the task; with none running it is refused.
-      if (threads_.empty()) return false;
+      // No thread could start (e.g. a thread limit): the running ones (at
+      // least the constructor's) take the task.
     }
   }
   queue_.push_back(std::move(task));

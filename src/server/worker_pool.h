@@ -32,8 +32,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Queues `task`, starting a thread when none is idle and the pool is
-  // below its size; false when the queue is full or the pool stopped (or
-  // no thread runs and none can be started).
+  // below its size (when no thread can start, the running ones take it);
+  // false when the queue is full or the pool stopped.
   bool Submit(std::function<void()> task);
   // Refuses new tasks; queued ones still run.
   void Stop();

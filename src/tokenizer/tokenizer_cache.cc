@@ -283,7 +283,7 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerCached(const std::string& path,
   std::vector<std::string> memo_dirs = read_dirs;
   if (!write_dir.empty()) memo_dirs.push_back(write_dir);
   Result<FileContentHash> hashed = HashFileWithMemo(file, memo_dirs);
-  if (!hashed.ok() || hashed->size == 0) return Tokenizer::FromFile(file);  // FromFile's own message
+  if (!hashed.ok()) return Tokenizer::FromFile(file);  // FromFile's own message (e.g. an empty file)
   const TokenizerCacheKey key{hashed->hash, hashed->size};
   const std::string name = TokenizerCacheFileName(fs::path(file).filename().string(), key);
 
